@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Interop;
+
+/// <summary><c>pidfd_open</c>: a file descriptor that turns readable when the process exits, immune to pid reuse.</summary>
+internal static partial class Pidfd
+{
+    internal const long SYS_pidfd_open = 434;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall2(long number, nint a1, nint a2);
+
+    /// <summary>Opens a pidfd for <paramref name="pid"/>; the handle is invalid if the process is gone.</summary>
+    internal static SafeFdHandle Open(int pid)
+    {
+        long fd = Syscall2(SYS_pidfd_open, pid, 0);
+        return new SafeFdHandle(fd < 0 ? -1 : (int)fd);
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> (-1: forever) for the process behind the pidfd to exit.</summary>
+    internal static unsafe bool WaitExited(SafeFdHandle pidfd, int timeoutMs)
+    {
+        bool added = false;
+        pidfd.DangerousAddRef(ref added);
+        try
+        {
+            Libc.PollFd p = new() { Fd = (int)pidfd.DangerousGetHandle(), Events = Libc.POLLIN };
+            return Libc.Poll(&p, 1, timeoutMs) > 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                pidfd.DangerousRelease();
+            }
+        }
+    }
+}
