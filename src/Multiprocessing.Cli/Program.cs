@@ -1,0 +1,22 @@
+using Multiprocessing.Cli.Bench;
+using Multiprocessing.Cli.Demo;
+
+namespace Multiprocessing.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        string command = args.Length > 0 ? args[0] : "help";
+        switch (command)
+        {
+            case "demo":
+                return DemoCommand.Run(args[1..]);
+            case "bench":
+                return BenchCommand.Run(args[1..]);
+            default:
+                Console.WriteLine("usage: multiprocessing demo | bench [--json] [--vs-python] [name-prefix…]");
+                return command is "help" or "--help" or "-h" ? 0 : 2;
+        }
+    }
+}
