@@ -315,6 +315,9 @@ public class WorkerProcess : IDisposable
 
     internal void RunInWorker() => Run();
 
+    /// <summary>The status segment's name while the worker runs (for tests).</summary>
+    internal string? StatusName => _status?.Name;
+
     /// <summary>Waits up to <paramref name="timeout"/> for the worker to exit.</summary>
     /// <returns>True if it exited (see <see cref="ExitCode"/>), false on timeout.</returns>
     public bool Join(TimeSpan timeout)
