@@ -66,12 +66,33 @@ public sealed class WorkerTargetTests
     public void Returned_ints_and_Environment_Exit_become_the_exit_code()
     {
         using WorkerProcess returned = WorkerProcess.Start(static () => 5);
+        using WorkerProcess wrapped = WorkerProcess.Start(static () => 257);
         using WorkerProcess exited = WorkerProcess.Start(static () => Environment.Exit(130));
         using WorkerProcess asyncTarget = WorkerProcess.Start(static async () => await Task.Yield());
         Assert.True(returned.Join(Timeout) && exited.Join(Timeout) && asyncTarget.Join(Timeout), "a worker did not exit within 60 s");
+        Assert.True(wrapped.Join(Timeout));
         Assert.Equal(5, returned.ExitCode);
+        Assert.Equal(1, wrapped.ExitCode);
         Assert.Equal(130, exited.ExitCode);
         Assert.Equal(0, asyncTarget.ExitCode);
+    }
+
+    [Fact]
+    public void QuickExit_workers_report_their_outcome_and_remove_the_names_they_created()
+    {
+        string name = Multiprocessing.Internal.SegmentNames.NewAnonymous("quick");
+        using WorkerProcess ok = new((Action<string>)CreateBlockAndReturn, name) { QuickExit = true };
+        using WorkerProcess failing = new((Action<string>)Fail, "quick boom") { QuickExit = true };
+        using WorkerProcess returning = new((Func<int>)ReturnSeven) { QuickExit = true };
+        ok.Start();
+        failing.Start();
+        returning.Start();
+        Assert.True(ok.Join(Timeout) && failing.Join(Timeout) && returning.Join(Timeout), "a worker did not exit within 60 s");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.False(File.Exists("/dev/shm/mp." + name), "a quick exit must still remove the names the worker created");
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Equal("quick boom", failing.Failure?.RemoteMessage);
+        Assert.Equal(7, returning.ExitCode);
     }
 
     [Fact]
@@ -112,6 +133,12 @@ public sealed class WorkerTargetTests
     }
 
     private static void Add(int a, int b) => _ = a + b;
+
+    private static void CreateBlockAndReturn(string name) => SharedMemoryBlock.Create(name, 64).Span[0] = 1;
+
+    private static void Fail(string message) => throw new InvalidOperationException(message);
+
+    private static int ReturnSeven() => 7;
 
     private static void Nothing()
     {
