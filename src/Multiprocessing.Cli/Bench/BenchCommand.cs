@@ -53,12 +53,19 @@ internal static class BenchCommand
 
         int failed = 0;
         var comparisons = new List<BenchComparison>();
+        var unpaired = new List<BenchFigures>();
         var pythonResults = new Dictionary<string, List<BenchFigures>>(StringComparer.Ordinal);
         foreach ((IBenchCase benchCase, Func<string, bool> prints) in selected)
         {
             List<BenchFigures> ours = RunOurs(benchCase, prints, options.Json, ref failed);
-            if (!options.VsPython || benchCase.PythonCase is not string pythonCase || ours.Count == 0)
+            if (!options.VsPython || ours.Count == 0)
             {
+                continue;
+            }
+
+            if (benchCase.PythonCase is not string pythonCase)
+            {
+                unpaired.AddRange(ours);
                 continue;
             }
 
@@ -70,6 +77,7 @@ internal static class BenchCommand
 
             List<BenchComparison> pairs = BenchComparison.Pair(ours, python);
             comparisons.AddRange(pairs);
+            unpaired.AddRange(ours.Where(o => !pairs.Any(p => ReferenceEquals(p.Ours, o))));
             if (options.Json)
             {
                 pairs.ForEach(p => Console.WriteLine(BenchJson.Format(p)));
@@ -82,6 +90,7 @@ internal static class BenchCommand
             Console.WriteLine("Ours vs CPython (mp_counterpart.py), one run each, back to back, on this machine:");
             Console.WriteLine(BenchTable.ComparisonHeader);
             comparisons.ForEach(c => Console.WriteLine(BenchTable.Row(c)));
+            unpaired.ForEach(o => Console.WriteLine(BenchTable.Unpaired(o)));
             Console.WriteLine("Rate cases: ours/CPython throughput. Latency cases: CPython/ours median and p99. " +
                               "A single run on a shared machine: see foreign s (CPU other processes used meanwhile).");
         }

@@ -49,6 +49,14 @@ internal static class BenchTable
             c.Ours.Name, c.Python.Name, Figures(c.Ours, c.IsLatency), Figures(c.Python, c.IsLatency), RatioText(c));
     }
 
+    /// <summary>A row of the ours-vs-CPython table for a result that has no CPython counterpart (or whose counterpart failed).</summary>
+    internal static string Unpaired(BenchFigures ours)
+    {
+        ArgumentNullException.ThrowIfNull(ours);
+        bool latency = ours.MedianUs is not null;
+        return string.Format(CultureInfo.InvariantCulture, ComparisonFormat, ours.Name, "—", Figures(ours, latency), "—", "no CPython result");
+    }
+
     /// <summary>"50.1×" for a rate case; "median 151×, p99 52×" for a latency case; "n/a" when not measurable.</summary>
     internal static string RatioText(BenchComparison c)
     {
