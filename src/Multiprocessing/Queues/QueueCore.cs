@@ -624,7 +624,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
                 continue;
             }
 
-            if ((inFlight <= 0 && (_stashes.Length == 0 || _stashes[i]!.Tail == _stashes[i]!.Head))
+            if ((inFlight <= 0 && (_stashes[i] is not { } stash || stash.Tail == stash.Head))
                 || ProcessLiveness.IsSameAndAlive(pid, s->StartTime))
             {
                 continue;
