@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Multiprocessing.Internal;
+
+namespace Multiprocessing.Tests.Kernel;
+
+/// <summary>The futex kernel in one process: waits, wakes, timeouts, cancellation, dead-owner takeover.</summary>
+public sealed unsafe class KernelTests : IDisposable
+{
+    private readonly int* _mem = (int*)NativeMemory.AllocZeroed(64);
+
+    public void Dispose() => NativeMemory.Free(_mem);
+
+    [Fact]
+    public void WaitWhileEqual_returns_when_another_thread_changes_the_word()
+    {
+        int* word = _mem;
+        int* waiters = _mem + 1;
+        Thread t = new(() =>
+        {
+            Thread.Sleep(50);
+            Interlocked.Exchange(ref *word, 1);
+            FutexWait.Wake(word, waiters, 1);
+        });
+        t.Start();
+        bool changed = FutexWait.WaitWhileEqual(word, 0, waiters, Deadline.After(TimeSpan.FromSeconds(10)), default);
+        t.Join();
+        Assert.True(changed);
+        Assert.Equal(1, *word);
+        Assert.Equal(0, *waiters);
+    }
+
+    [Fact]
+    public void WaitWhileEqual_times_out_and_leaves_no_waiter_counted()
+    {
+        Stopwatch sw = Stopwatch.StartNew();
+        bool changed = FutexWait.WaitWhileEqual(_mem, 0, _mem + 1, Deadline.After(TimeSpan.FromMilliseconds(100)), default);
+        Assert.False(changed);
+        Assert.True(sw.ElapsedMilliseconds >= 95, $"returned after {sw.ElapsedMilliseconds} ms");
+        Assert.Equal(0, _mem[1]);
+    }
+
+    [Fact]
+    public void A_cancelled_token_wakes_a_sleeping_waiter()
+    {
+        using CancellationTokenSource cts = new();
+        int* mem = _mem;
+        Task<bool> waiting = Task.Run(() => FutexWait.WaitWhileEqual(mem, 0, mem + 1, Deadline.Infinite, cts.Token), cts.Token);
+        while (Volatile.Read(ref mem[1]) == 0 && !waiting.IsCompleted)
+        {
+            Thread.Yield();
+        }
+
+        cts.Cancel();
+        Assert.True(((IAsyncResult)waiting).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5)), "the waiter did not wake up after cancellation");
+        Assert.Throws<AggregateException>(() => waiting.Wait());
+        Assert.True(waiting.IsCanceled);
+    }
+
+    [Fact]
+    public void RobustMutex_excludes_threads_and_a_dead_owner_is_reported_as_abandoned()
+    {
+        RobustMutex* m = (RobustMutex*)_mem;
+        int pid = Environment.ProcessId;
+        Assert.Equal(EnterResult.Acquired, RobustMutex.Enter(m, pid, Deadline.Infinite, default));
+        Assert.False(RobustMutex.TryEnterFast(m, pid));
+        RobustMutex.Exit(m);
+
+        // A pid that certainly exited: a finished child that .NET has reaped.
+        using Process p = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        Assert.True(p.WaitForExit(5000));
+        m->Word = p.Id;
+        Stopwatch sw = Stopwatch.StartNew();
+        Assert.Equal(EnterResult.Abandoned, RobustMutex.Enter(m, pid, Deadline.After(TimeSpan.FromSeconds(5)), default));
+        Assert.True(sw.ElapsedMilliseconds < 1000, $"took {sw.ElapsedMilliseconds} ms to take over");
+        RobustMutex.Exit(m);
+    }
+
+    [Fact]
+    public void RobustMutex_times_out_when_a_live_owner_holds_it()
+    {
+        RobustMutex* m = (RobustMutex*)_mem;
+        m->Word = Environment.ProcessId; // held by a live process (this one, standing in for another)
+        Assert.Equal(EnterResult.TimedOut, RobustMutex.Enter(m, 1, Deadline.After(TimeSpan.FromMilliseconds(150)), default));
+    }
+
+    [Fact]
+    public void CountingSemaphore_hands_out_exactly_its_permits()
+    {
+        CountingSemaphore* s = (CountingSemaphore*)_mem;
+        CountingSemaphore.Release(s, 2);
+        Assert.True(CountingSemaphore.Take(s, Deadline.Infinite, default));
+        Assert.True(CountingSemaphore.Take(s, Deadline.Infinite, default));
+        Assert.False(CountingSemaphore.Take(s, Deadline.After(TimeSpan.FromMilliseconds(30)), default));
+    }
+}
