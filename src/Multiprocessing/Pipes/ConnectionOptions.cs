@@ -17,7 +17,7 @@ public sealed class ConnectionOptions
     /// <see cref="System.Security.Authentication.AuthenticationException"/>. Both sides must set the same key, or
     /// neither. The default is null (no authentication: use it only between processes you trust on a private network).
     /// </summary>
-    public ReadOnlyMemory<byte>? AuthKey { get; init; }
+    public byte[]? AuthKey { get; init; }
 
     /// <summary>
     /// The largest message accepted, in bytes; a larger frame closes the connection with an

@@ -28,8 +28,8 @@ internal static class Handshake
             t.SendFrame(SocketTransport.KindHello, hello);
             if (auth)
             {
-                Challenge(t, options.AuthKey!.Value.Span, s_listenerLabel, "client");
-                Answer(t, options.AuthKey!.Value.Span, s_clientLabel, "client");
+                Challenge(t, options.AuthKey!, s_listenerLabel, "client");
+                Answer(t, options.AuthKey!, s_clientLabel, "client");
             }
         });
     }
@@ -57,8 +57,8 @@ internal static class Handshake
 
             if (auth)
             {
-                Answer(t, options.AuthKey!.Value.Span, s_listenerLabel, "listener");
-                Challenge(t, options.AuthKey!.Value.Span, s_clientLabel, "listener");
+                Answer(t, options.AuthKey!, s_listenerLabel, "listener");
+                Challenge(t, options.AuthKey!, s_clientLabel, "listener");
             }
         });
     }
