@@ -123,6 +123,13 @@ internal static unsafe class ConnectionWaiter
         }
 
         long remainingUs = deadline.RemainingNanoseconds < 0 ? sliceUs : Math.Min(sliceUs, deadline.RemainingNanoseconds / 1000);
+        if (sockets.Count == 0)
+        {
+            // More shared-memory ends than one futex_waitv call holds: poll them in short slices.
+            Thread.Sleep(TimeSpan.FromMicroseconds(Math.Max(remainingUs, 1)));
+            return;
+        }
+
         try
         {
             Socket.Select(sockets, null, null, (int)Math.Max(remainingUs, 1));
