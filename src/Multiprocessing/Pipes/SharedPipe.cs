@@ -86,11 +86,19 @@ internal sealed unsafe class SharedPipe
         // Owner first, then clear the handoff, so the peer never sees "no handoff" with the old (exiting) holder.
         Volatile.Write(ref slot->Owner, PeerWatch.CurrentOwner);
         Volatile.Write(ref slot->HandoffPending, 0);
-        if (!_segment.IsCreator && Volatile.Read(ref Header->CreatorDetached) != 0 && Volatile.Read(ref Slot(1 - end)->HandoffPending) == 0)
+        if (!_segment.IsCreator && Volatile.Read(ref Header->CreatorDetached) != 0 && !HandoffPending(1 - end))
         {
             // The creator has let go and no other end still needs the name: nobody can open it any more.
             Segment.UnlinkName(Name);
         }
+    }
+
+    /// <summary>True while <paramref name="end"/> is on its way to another process and the handoff has not expired.</summary>
+    private bool HandoffPending(int end)
+    {
+        PipeEndSlot* slot = Slot(end);
+        return Volatile.Read(ref slot->HandoffPending) != 0
+            && Stopwatch.GetTimestamp() - Volatile.Read(ref slot->HandoffTicks) < PeerWatch.HandoffExpiryTicks;
     }
 
     internal void AddLocalEnd() => Interlocked.Increment(ref _localEnds);
@@ -103,7 +111,7 @@ internal sealed unsafe class SharedPipe
             return;
         }
 
-        bool pending = Volatile.Read(ref Slot(0)->HandoffPending) != 0 || Volatile.Read(ref Slot(1)->HandoffPending) != 0;
+        bool pending = HandoffPending(0) || HandoffPending(1);
         if (_segment.IsCreator)
         {
             Volatile.Write(ref Header->CreatorDetached, 1);

@@ -9,6 +9,7 @@ public sealed class PipeCrossProcessTests
     public void Seed_program_child_sends_a_list_and_the_parent_receives_it()
     {
         var (parent, child) = Pipe.Create<object?[]>();
+        string segment = "/dev/shm/mp." + ((Multiprocessing.Pipes.ShmPipeTransport)parent.Transport).Pipe.Name;
         using (parent)
         using (WorkerProcess p = WorkerProcess.Start(static (Connection<object?[]> c) =>
         {
@@ -28,7 +29,7 @@ public sealed class PipeCrossProcessTests
             Assert.Equal(0, p.ExitCode);
         }
 
-        Assert.Empty(PipeTests.ShmNames());
+        Assert.False(File.Exists(segment), "the pipe's segment outlived both ends");
     }
 
     [Fact]
@@ -99,10 +100,17 @@ public sealed class PipeCrossProcessTests
             c.Send(c.Receive() * 2);
             _ = c.Poll(TimeSpan.FromSeconds(60));
         }, aChild))
-        using (WorkerProcess dier = WorkerProcess.Start(static (Connection<int> c) => _ = c.Receive(), bChild))
+        using (WorkerProcess dier = WorkerProcess.Start(static (Connection<int> c) =>
+        {
+            c.Send(0);
+            _ = c.Receive();
+        }, bChild))
         {
             aChild.Close();
             bChild.Close();
+
+            // Killed only once it holds its end (a worker killed before it opens its end is noticed only when the handoff expires).
+            Assert.True(b.TryReceive(out _, Patience));
             Assert.Empty(Connection.Wait([a, b], TimeSpan.FromMilliseconds(50)));
             a.Send(21);
             Assert.Equal([a], Connection.Wait([a, b], Patience));
@@ -136,6 +144,30 @@ public sealed class PipeCrossProcessTests
             Array.Reverse(back);
             Assert.Equal(big, back);
             Assert.True(p.Join(Patience));
+        }
+    }
+
+    [Fact]
+    public void A_writer_killed_in_the_middle_of_a_large_message_gives_a_clear_end_of_stream_not_a_hang()
+    {
+        var (parent, child) = Pipe.Create<int>(bufferSize: 8192);
+        using (parent)
+        using (child)
+        using (WorkerProcess p = WorkerProcess.Start(static (Connection<int> c) =>
+        {
+            c.Send(1);
+            c.SendBytes(new byte[1 << 20]);
+        }, child))
+        {
+            Assert.True(parent.TryReceive(out int ready, Patience));
+            Assert.Equal(1, ready);
+
+            // The big message has started (its header is in the ring) and the writer is blocked on the full ring.
+            Assert.True(parent.Poll(Patience));
+            p.Kill();
+            Assert.True(p.Join(Patience));
+            EndOfStreamException e = Assert.Throws<EndOfStreamException>(() => parent.ReceiveBytes());
+            Assert.Contains("middle", e.Message, StringComparison.Ordinal);
         }
     }
 }
