@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Multiprocessing.Interop;
+
+namespace Multiprocessing.Processes;
+
+/// <summary>
+/// The worker side: reads the spec from the status segment named in the environment, runs the target, and records
+/// how it ended. Entered from Multiprocessing.WorkerHost (by reflection), or from an app's own Main through
+/// <see cref="WorkerProcess.RunWorkerIfRequested"/>.
+/// </summary>
+internal static class WorkerBootstrap
+{
+    /// <summary>The worker host's entry point; the name and signature are looked up by Multiprocessing.WorkerHost.</summary>
+    internal static int Main(string[] args)
+    {
+        _ = args;
+        string? statusName = Environment.GetEnvironmentVariable(WorkerLauncher.EnvironmentVariable);
+        if (string.IsNullOrEmpty(statusName))
+        {
+            Console.Error.WriteLine($"Multiprocessing.WorkerHost runs worker processes started by WorkerProcess.Start(); {WorkerLauncher.EnvironmentVariable} is not set, so there is nothing to run.");
+            return 2;
+        }
+
+        return Run(statusName);
+    }
+
+    internal static unsafe int Run(string statusName)
+    {
+        // The worker's own children must not think they are this worker.
+        Environment.SetEnvironmentVariable(WorkerLauncher.EnvironmentVariable, null);
+        WorkerStatusBlock status = WorkerStatusBlock.Open(statusName);
+        status.Header->ChildPid = ProcessLiveness.CurrentPid;
+        string name = "worker";
+        try
+        {
+            WorkerSpec spec = WorkerSpec.Decode(status.Spec);
+            name = spec.Name;
+            status.SetState(WorkerStatusHeader.StateRunning);
+            if (spec.Daemon)
+            {
+                DaemonWatcher.Arm(spec.ParentPid, spec.ParentStartTime);
+            }
+
+            // Environment.Exit inside the target: the exit code is the target's own choice, not a signal.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => status.TryFinish(WorkerStatusHeader.StateExited, Environment.ExitCode);
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => status.TryFinish(WorkerStatusHeader.StateSignaled, 128 + Libc.SIGTERM, Libc.SIGTERM));
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => status.TryFinish(WorkerStatusHeader.StateSignaled, 128 + 2, 2));
+
+            int code = RunTarget(spec);
+            Console.Out.Flush();
+            _ = status.TryFinish(WorkerStatusHeader.StateReturned, code);
+            return code;
+        }
+        catch (Exception e)
+        {
+            // Like Python, the worker prints its traceback; the parent gets the same text through Failure.
+            Console.Out.Flush();
+            Console.Error.WriteLine($"Process {name} (pid {ProcessLiveness.CurrentPid}) failed:{Environment.NewLine}{e}");
+            if (status.State == WorkerStatusHeader.StateCreated)
+            {
+                status.SetState(WorkerStatusHeader.StateRunning);
+            }
+
+            status.RecordFailure(e, 1);
+            return 1;
+        }
+    }
+
+    private static int RunTarget(WorkerSpec spec)
+    {
+        Type type = WorkerTargets.LoadType(spec.TypeName, spec.AssemblyLocation);
+        if (spec.Kind == WorkerSpec.KindSubclass)
+        {
+            WorkerProcess worker = WorkerTargets.RebuildSubclass(type, spec);
+            WorkerProcess.SetUpWorkerIdentity(worker, spec);
+            worker.RunInWorker();
+            return 0;
+        }
+
+        WorkerProcess.SetUpWorkerIdentity(null, spec);
+        (MethodInfo method, object? instance, object?[] args) = WorkerTargets.ResolveDelegate(type, spec);
+        object? result = method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, args, null);
+        switch (result)
+        {
+            case int code:
+                return code;
+            case Task<int> task:
+                return task.GetAwaiter().GetResult();
+            case Task task:
+                task.GetAwaiter().GetResult();
+                return 0;
+            case ValueTask<int> valueTask:
+                return valueTask.AsTask().GetAwaiter().GetResult();
+            case ValueTask valueTask:
+                valueTask.AsTask().GetAwaiter().GetResult();
+                return 0;
+            default:
+                return 0;
+        }
+    }
+}
