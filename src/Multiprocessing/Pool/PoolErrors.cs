@@ -3,7 +3,7 @@ namespace Multiprocessing.Pool;
 /// <summary>The exceptions a pool call fails with.</summary>
 internal static class PoolErrors
 {
-    /// <summary>A task's exception, as seen by the parent.</summary>
-    internal static Exception Remote(string type, string message, string stack, string workerName, int pid) =>
-        new InvalidOperationException($"Pool worker '{workerName}' (pid {pid}) failed with {type}: {message}{Environment.NewLine}{stack}");
+    /// <summary>A task's exception, as seen by the parent: the worker's exception type, message and stack.</summary>
+    internal static WorkerException Remote(string type, string message, string stack, string workerName, int pid) =>
+        new(type, message, stack, workerName, pid);
 }

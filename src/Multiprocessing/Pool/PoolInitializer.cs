@@ -1,5 +1,5 @@
 using MessagePack;
-using MessagePack.Resolvers;
+using Multiprocessing.Processes;
 
 namespace Multiprocessing.Pool;
 
@@ -9,8 +9,8 @@ namespace Multiprocessing.Pool;
 /// </summary>
 internal static class PoolInitializer
 {
-    private static readonly MessagePackSerializerOptions s_options =
-        MessagePackSerializerOptions.Standard.WithResolver(ContractlessStandardResolver.Instance);
+    // The worker argument rules: plain data by contractless MessagePack, shared objects (queues, blocks, locks) by name.
+    private static MessagePackSerializerOptions Options => WorkerSerialization.Options;
 
     /// <summary>Writes the Initialize frame: [op][descriptor][argument count][(length, bytes) per argument].</summary>
     internal static void Write(Delegate initializer, object?[] arguments, PoolBuffer output)
@@ -32,7 +32,7 @@ internal static class PoolInitializer
             byte[] bytes;
             try
             {
-                bytes = MessagePackSerializer.Serialize(parameters[i].ParameterType, arguments[i], s_options);
+                bytes = MessagePackSerializer.Serialize(parameters[i].ParameterType, arguments[i], Options);
             }
             catch (MessagePackSerializationException e)
             {
@@ -68,7 +68,7 @@ internal static class PoolInitializer
             }
 
             reader.Skip(length);
-            args[i] = MessagePackSerializer.Deserialize(parameters[i].ParameterType, bytes, s_options);
+            args[i] = MessagePackSerializer.Deserialize(parameters[i].ParameterType, bytes, Options);
         }
 
         try

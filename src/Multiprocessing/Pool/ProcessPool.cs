@@ -8,7 +8,7 @@ namespace Multiprocessing;
 /// Workers start at once, in parallel, and stay warm; tasks and results travel through shared-memory queues.
 /// Functions follow the worker rules: a static method or a <c>static</c> lambda; a lambda that captures variables
 /// is refused with <see cref="ArgumentException"/>. A task's exception fails its call with a
-/// WorkerException carrying the remote type, message and stack. A worker that dies (killed, crashed)
+/// <see cref="WorkerException"/> carrying the remote type, message and stack. A worker that dies (killed, crashed)
 /// fails exactly the tasks it held with <see cref="WorkerCrashedException"/> (or they are retried:
 /// <see cref="ProcessPoolOptions.CrashRetries"/>), a replacement starts, and the rest of the work completes: no call
 /// ever hangs because a worker died.
@@ -76,7 +76,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
     /// (Python's <c>Pool.map</c>). Items go to workers in chunks of <paramref name="chunkSize"/>; 0 means
     /// <see cref="ProcessPoolOptions.ChunkSize"/>, or CPython's automatic size (items / (4 × workers), rounded up).
     /// </summary>
-    /// <exception cref="InvalidOperationException">(WorkerException) A task threw; the first failure fails the call, and its tasks not yet started are dropped.</exception>
+    /// <exception cref="WorkerException">A task threw; the first failure fails the call, and its tasks not yet started are dropped.</exception>
     /// <exception cref="WorkerCrashedException">A worker died holding some of these tasks.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (tasks not yet started do not run).</exception>
     public List<TResult> Map<T, TResult>(Func<T, TResult> function, IEnumerable<T> items, int chunkSize = 0, IProgress<PoolProgress>? progress = null, CancellationToken ct = default) =>
@@ -125,7 +125,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ReadUnorderedAsync(StartMap<T, TResult>(function, items, chunkSize, streaming: true, progress, ct), ct);
 
     /// <summary>Runs <paramref name="function"/> in a worker (Python's <c>apply_async</c>, the executor's <c>submit</c>).</summary>
-    /// <returns>A task that completes with the result, or fails with WorkerException or <see cref="WorkerCrashedException"/>.</returns>
+    /// <returns>A task that completes with the result, or fails with <see cref="WorkerException"/> or <see cref="WorkerCrashedException"/>.</returns>
     public Task<TResult> Submit<TResult>(Func<TResult> function, CancellationToken ct = default) =>
         SubmitCore<NoArguments, TResult>(function, default, ct);
 
