@@ -23,6 +23,18 @@ internal sealed class PoolBuffer : IBufferWriter<byte>
 
     internal void Clear() => Length = 0;
 
+    /// <summary>The bytes it can hold without growing.</summary>
+    internal int Capacity => _buffer.Length;
+
+    /// <summary>Grows to at least <paramref name="capacity"/> bytes, keeping what was written.</summary>
+    internal void Grow(int capacity)
+    {
+        if (capacity > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, capacity);
+        }
+    }
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
