@@ -43,6 +43,31 @@ internal unsafe struct CountingSemaphore
         return true;
     }
 
+    /// <summary>
+    /// Adds <paramref name="n"/> permits unless that would take the count above <paramref name="maximum"/>, and wakes as
+    /// many sleepers. Returns the count before, or -1 (and changes nothing) when the bound would be passed.
+    /// </summary>
+    internal static int TryRelease(CountingSemaphore* s, int n, int maximum)
+    {
+        int c = Volatile.Read(ref s->Count);
+        while (true)
+        {
+            if (c > maximum - n)
+            {
+                return -1;
+            }
+
+            int seen = Interlocked.CompareExchange(ref s->Count, c + n, c);
+            if (seen == c)
+            {
+                FutexWait.Wake(&s->Count, &s->Waiters, n);
+                return c;
+            }
+
+            c = seen;
+        }
+    }
+
     /// <summary>Adds <paramref name="n"/> permits and wakes as many sleepers; returns the count before.</summary>
     internal static int Release(CountingSemaphore* s, int n)
     {

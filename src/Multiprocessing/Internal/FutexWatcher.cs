@@ -33,9 +33,11 @@ internal sealed unsafe class FutexWatcher
     /// <summary>
     /// Completes with true once <c>*word != expected</c> or the word is woken (spurious completions are possible:
     /// re-check and wait again), false when the deadline passes; cancels with <paramref name="ct"/>. The caller
-    /// keeps the mapping alive (<paramref name="keepAlive"/> is ref-counted until the wait ends).
+    /// keeps the mapping alive (<paramref name="keepAlive"/> is ref-counted until the wait ends). When
+    /// <paramref name="waiters"/> is given, the wait counts itself there while registered, like a blocking sleeper,
+    /// so that a waker that skips the wake syscall when nobody sleeps (<see cref="FutexWait.Wake"/>) still wakes it.
     /// </summary>
-    internal static Task<bool> WaitAsync(int* word, int expected, Deadline deadline, SafeHandle? keepAlive, CancellationToken ct)
+    internal static Task<bool> WaitAsync(int* word, int expected, Deadline deadline, SafeHandle? keepAlive, CancellationToken ct, int* waiters = null)
     {
         if (ct.IsCancellationRequested)
         {
@@ -52,7 +54,7 @@ internal sealed unsafe class FutexWatcher
             return Task.FromResult(false);
         }
 
-        Registration r = new(word, expected, deadline, keepAlive);
+        Registration r = new(word, expected, deadline, keepAlive, waiters);
         FutexWatcher watcher;
         lock (s_watchers)
         {
@@ -152,9 +154,13 @@ internal sealed unsafe class FutexWatcher
         }
     }
 
-    private sealed class Registration(int* word, int expected, Deadline deadline, SafeHandle? keepAlive)
+    private sealed class Registration(int* word, int expected, Deadline deadline, SafeHandle? keepAlive, int* waiters)
     {
         private readonly SafeHandle? _keepAlive = AddRef(keepAlive);
+
+        // Counted after the mapping is referenced (above) and before the watcher reads the word: the interlocked
+        // increment orders it before that read, which pairs with the waker's change-then-read-waiters.
+        private readonly int* _waiters = CountIn(waiters);
         private int _done;
 
         internal int* Word { get; } = word;
@@ -176,6 +182,12 @@ internal sealed unsafe class FutexWatcher
                 return;
             }
 
+            if (_waiters != null)
+            {
+                // Still mapped: the mapping is released only after Remove has retired this registration.
+                Interlocked.Decrement(ref *_waiters);
+            }
+
             Watcher?.Remove(this);
             CancelRegistration.Dispose();
             if (cancelledBy.IsCancellationRequested)
@@ -189,6 +201,16 @@ internal sealed unsafe class FutexWatcher
         }
 
         internal void ReleaseMapping() => _keepAlive?.DangerousRelease();
+
+        private static int* CountIn(int* waiters)
+        {
+            if (waiters != null)
+            {
+                Interlocked.Increment(ref *waiters);
+            }
+
+            return waiters;
+        }
 
         private static SafeHandle? AddRef(SafeHandle? h)
         {

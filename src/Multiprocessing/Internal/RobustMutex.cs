@@ -86,6 +86,34 @@ internal unsafe struct RobustMutex
         }
     }
 
+    /// <summary>
+    /// One non-blocking step for callers that wait elsewhere (async waits): takes the mutex if it is free, or takes it
+    /// over if its owner is dead. Otherwise returns <see cref="EnterResult.TimedOut"/> with the owner seen in
+    /// <paramref name="owner"/>, the value to wait on.
+    /// </summary>
+    internal static EnterResult TryEnterOrTakeOver(RobustMutex* m, int pid, out int owner)
+    {
+        while (true)
+        {
+            owner = Interlocked.CompareExchange(ref m->Word, pid, 0);
+            if (owner == 0)
+            {
+                return EnterResult.Acquired;
+            }
+
+            if (owner == pid || ProcessLiveness.IsAlive(owner))
+            {
+                return EnterResult.TimedOut;
+            }
+
+            if (Interlocked.CompareExchange(ref m->Word, pid, owner) == owner)
+            {
+                m->Recursion = 0;
+                return EnterResult.Abandoned;
+            }
+        }
+    }
+
     /// <summary>Releases the mutex; the caller has checked that it owns it.</summary>
     internal static void Exit(RobustMutex* m)
     {

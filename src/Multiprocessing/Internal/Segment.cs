@@ -94,7 +94,11 @@ internal sealed unsafe class Segment : IDisposable
     /// </summary>
     internal void Publish() => Volatile.Write(ref Header->State, SegmentHeader.StateReady);
 
-    /// <summary>Opens an existing segment and checks its magic, kind, layout version, size and tag.</summary>
+    /// <summary>
+    /// Opens an existing segment and checks its magic, kind, layout version, size and tag. <see cref="SegmentKind.None"/>
+    /// accepts any kind and tag (for an object embedded in another's segment, such as a value's lock); the caller then
+    /// checks <see cref="Kind"/> itself.
+    /// </summary>
     internal static Segment Open(string name, SegmentKind kind, int layoutVersion, string tag = "")
     {
         Platform.ThrowIfUnsupported();
@@ -148,6 +152,16 @@ internal sealed unsafe class Segment : IDisposable
             Thread.Sleep(1);
         }
 
+        if (h->TotalSize != size)
+        {
+            throw new InvalidDataException($"The shared object '{Name}' is corrupt: its header says {h->TotalSize} bytes but it has {size}.");
+        }
+
+        if (kind == SegmentKind.None)
+        {
+            return;
+        }
+
         if ((SegmentKind)h->Kind != kind)
         {
             throw new WrongKindException(Name, Describe((SegmentKind)h->Kind), Describe(kind));
@@ -157,11 +171,6 @@ internal sealed unsafe class Segment : IDisposable
         {
             throw new InvalidDataException(
                 $"The shared object '{Name}' has layout version {h->LayoutVersion}, but this library reads version {layoutVersion}; use the same Multiprocessing version in every process.");
-        }
-
-        if (h->TotalSize != size)
-        {
-            throw new InvalidDataException($"The shared object '{Name}' is corrupt: its header says {h->TotalSize} bytes but it has {size}.");
         }
 
         string actual = ReadTag();
@@ -214,6 +223,7 @@ internal sealed unsafe class Segment : IDisposable
 
     internal static string Describe(SegmentKind kind) => kind switch
     {
+        SegmentKind.None => "shared object",
         SegmentKind.MemoryBlock => "SharedMemoryBlock",
         SegmentKind.Lock => "SharedLock",
         SegmentKind.RecursiveLock => "SharedRecursiveLock",

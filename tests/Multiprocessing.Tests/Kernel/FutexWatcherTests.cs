@@ -67,6 +67,6 @@ public sealed class FutexWatcherTests
     private static unsafe void Set(nint word, int value)
     {
         Interlocked.Exchange(ref *(int*)word, value);
-        _ = Interop.Futex.Wake((int*)word, int.MaxValue);
+        _ = Multiprocessing.Interop.Futex.Wake((int*)word, int.MaxValue);
     }
 }
