@@ -102,6 +102,24 @@ internal static class WorkerBootstrap
         Libc.UnderscoreExit(code);
     }
 
+    /// <summary>Records <paramref name="e"/> as the outcome of the worker whose status block is <paramref name="statusName"/>.</summary>
+    internal static void ReportMisstart(string statusName, Exception e)
+    {
+        try
+        {
+            using WorkerStatusBlock status = WorkerStatusBlock.Open(statusName);
+            status.SetState(WorkerStatusHeader.StateRunning);
+            status.RecordFailure(e, 1);
+        }
+        catch (IOException)
+        {
+            // Best effort: the parent still sees the process die.
+        }
+        catch (InvalidDataException)
+        {
+        }
+    }
+
     /// <summary>Runs the whole start path once on a no-op, so that a standby's real start finds it compiled.</summary>
     private static void Prewarm()
     {

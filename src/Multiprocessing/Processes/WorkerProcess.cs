@@ -233,11 +233,14 @@ public class WorkerProcess : IDisposable
             }
 
             Platform.ThrowIfUnsupported();
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(WorkerLauncher.EnvironmentVariable)))
+            if (Environment.GetEnvironmentVariable(WorkerLauncher.EnvironmentVariable) is { Length: > 0 } statusName)
             {
-                // Only reachable when an app without a deps file was started as a worker and Main ran instead of the worker.
-                throw new InvalidOperationException(
+                // Only reachable when an app without a deps file was started as a worker and Main ran instead of the
+                // worker. Tell the parent why, through the status block, rather than start workers recursively.
+                InvalidOperationException e = new(
                     "This process was started as a worker but ran Main instead; call WorkerProcess.RunWorkerIfRequested() on the first line of Main (see the README).");
+                WorkerBootstrap.ReportMisstart(statusName, e);
+                throw e;
             }
 
             byte[] spec = BuildSpec().Encode();
@@ -307,6 +310,7 @@ public class WorkerProcess : IDisposable
         WorkerRegistry.Add(this);
     }
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (single-file app) is handled: the type is then found by name only.")]
     internal WorkerSpec BuildSpec()
     {
         WorkerProcess current = Current;
