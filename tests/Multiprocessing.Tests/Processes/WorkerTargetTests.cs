@@ -21,6 +21,24 @@ public sealed class WorkerTargetTests
     }
 
     [Fact]
+    public void Shared_objects_inside_a_record_argument_travel_by_name_and_overloads_and_generic_methods_resolve()
+    {
+        using SharedMemoryBlock block = SharedMemoryBlock.Create(64);
+        Job job = new(block, [1, 2, 3], "sum");
+        using WorkerProcess p = new((Action<Job>)Write, job);
+        using WorkerProcess generic = new((Action<SharedMemoryBlock, long>)WriteAt<long>, block, 99L);
+        p.Start();
+        Assert.True(p.Join(Timeout));
+        Assert.Null(p.Failure);
+        Assert.Equal("sum=6", Encoding.UTF8.GetString(block.Span[..5]));
+        generic.Start();
+        Assert.True(generic.Join(Timeout));
+        Assert.Null(generic.Failure);
+        Assert.Equal(99L, BitConverter.ToInt64(block.Span[32..40]));
+        block.Unlink();
+    }
+
+    [Fact]
     public void A_lambda_that_captures_a_variable_is_refused_at_start_with_what_to_do()
     {
         int captured = 3;
@@ -139,6 +157,16 @@ public sealed class WorkerTargetTests
     private static void Fail(string message) => throw new InvalidOperationException(message);
 
     private static int ReturnSeven() => 7;
+
+    private static void Write(Job job) => Encoding.UTF8.GetBytes($"{job.Label}={job.Numbers.Sum()}").CopyTo(job.Block.Span);
+
+    // An overload with the same name and arity: the worker must pick the one the delegate named.
+    private static void Write(string text) => Console.WriteLine(text);
+
+    private static void WriteAt<T>(SharedMemoryBlock block, T value)
+        where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Write(block.Span[32..], in value);
+
+    public sealed record Job(SharedMemoryBlock Block, int[] Numbers, string Label);
 
     private static void Nothing()
     {
