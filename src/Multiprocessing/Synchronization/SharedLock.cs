@@ -250,6 +250,9 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
     private unsafe (EnterResult Result, int Owner) Step()
     {
         ThrowIfDisposed();
+
+        // This waiter may be the one a release woke: clear the flag before looking at the word (see RobustMutex.Exit).
+        RobustMutex.ClearWakePending(_mutex);
         EnterResult r = RobustMutex.TryEnterOrTakeOver(_mutex, CurrentProcess.Id, out int owner);
         if (r != EnterResult.TimedOut)
         {
