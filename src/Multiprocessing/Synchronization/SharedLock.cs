@@ -208,7 +208,17 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
     internal unsafe bool TryAcquire(Deadline deadline, CancellationToken ct)
     {
         ThrowIfDisposed();
-        EnterResult r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        EnterResult r;
+        if (RobustMutex.TryEnterFast(_mutex, CurrentProcess.Id))
+        {
+            r = EnterResult.Acquired;
+        }
+        else
+        {
+            using MappingLease lease = MappingLease.Take(_segment);
+            r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        }
+
         if (r == EnterResult.TimedOut)
         {
             return false;
