@@ -235,6 +235,37 @@ public class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the worker in a process of <paramref name="standby"/> that was started ahead of time, which skips the
+    /// runtime's start-up; falls back to a fresh process if no standby is available.
+    /// </summary>
+    public void Start(WorkerStandby standby)
+    {
+        ArgumentNullException.ThrowIfNull(standby);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_view != ViewKind.None)
+        {
+            throw new InvalidOperationException($"'{Name}' is a running process seen from inside, not a worker to start; create a new WorkerProcess.");
+        }
+
+        lock (_gate)
+        {
+            if (_started)
+            {
+                throw new InvalidOperationException($"Worker '{Name}' was already started; a WorkerProcess starts once, so create a new one.");
+            }
+
+            byte[] spec = BuildSpec().Encode();
+            if (standby.TryTake(spec, out Process process, out WorkerStatusBlock status))
+            {
+                Attach(process, status);
+                return;
+            }
+        }
+
+        Start();
+    }
+
     internal void Attach(Process process, WorkerStatusBlock status)
     {
         _process = process;
