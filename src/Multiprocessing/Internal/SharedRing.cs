@@ -133,8 +133,19 @@ internal sealed unsafe partial class SharedRing
     /// <summary>Complete messages in the ring (approximate while others work on it).</summary>
     internal long Count => Math.Max(0, (long)(Volatile.Read(ref _h->MessagesIn) - Volatile.Read(ref _h->MessagesOut)));
 
-    /// <summary>True when some record (possibly a close marker or an orphan chunk) is published and not yet taken.</summary>
-    internal bool HasData => Volatile.Read(ref _h->Tail) != Volatile.Read(ref _h->Head);
+    /// <summary>
+    /// True when some record (possibly a close marker or an orphan chunk) is published and not yet taken. Looks at
+    /// the consumer side's cached view of Tail first, so that a consumer working through a backlog does not pull the
+    /// producer's cache line for every message (a stale cache can only say "maybe": the read then finds out).
+    /// </summary>
+    internal bool HasData
+    {
+        get
+        {
+            ulong head = Volatile.Read(ref _h->Head);
+            return _tailSeen != head || Volatile.Read(ref _h->Tail) != head;
+        }
+    }
 
     internal bool IsClosed => Volatile.Read(ref _h->Closed) != 0;
 
