@@ -1,4 +1,3 @@
-using Xunit.Abstractions;
 using System.Collections.Concurrent;
 
 namespace Multiprocessing.Tests.Queues;
