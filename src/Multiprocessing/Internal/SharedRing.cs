@@ -403,6 +403,9 @@ internal sealed unsafe partial class SharedRing
                 continue;
             }
 
+            // Ask for half the ring (or what this record needs, if more) before being woken. Written before Sleep
+            // counts us as a waiter (an interlocked add), so a consumer that sees the count sees this too.
+            Volatile.Write(ref _h->SpaceWanted, Math.Max(need, _capacity / 2));
             if (!FutexWait.Sleep(SpaceWord, (int)head, &_h->SpaceWaiters, deadline, ct, SliceNs))
             {
                 head = Volatile.Read(ref _h->Head);
@@ -675,8 +678,13 @@ internal sealed unsafe partial class SharedRing
             Volatile.Write(ref _h->MessagesOut, _h->MessagesOut + 1);
         }
 
+        // A full fence: the waiter-count read cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Head, newHead);
-        FutexWait.Wake(SpaceWord, &_h->SpaceWaiters, int.MaxValue);
+        if (Volatile.Read(ref _h->SpaceWaiters) > 0
+            && _capacity - (long)(Volatile.Read(ref _h->Tail) - newHead) >= Volatile.Read(ref _h->SpaceWanted))
+        {
+            _ = Futex.Wake(SpaceWord, int.MaxValue);
+        }
     }
 
     // =========================================================================================================
@@ -733,6 +741,8 @@ internal sealed unsafe partial class SharedRing
             {
                 continue;
             }
+
+            Volatile.Write(ref _h->SpaceWanted, 0L);
 
             if (!FutexWait.Sleep(SpaceWord, (int)head, &_h->SpaceWaiters, deadline, ct, SliceNs))
             {
