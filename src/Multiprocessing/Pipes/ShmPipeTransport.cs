@@ -22,8 +22,6 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private const int HeaderSize = 8;
 
-    private static readonly long s_sendCheckTicks = Stopwatch.Frequency / 1000;
-
     private readonly SharedPipe _pipe;
     private readonly int _end;
     private readonly RingControl* _tx;
@@ -37,7 +35,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private long _wp;
     private long _cachedRp;
     private long _rp;
-    private long _nextPeerCheck;
+    private long _lastPeerCheckTick;
     private int _closed;
 
     /// <summary>1 for the open end plus one per operation in flight; the mapping is released when it reaches 0.</summary>
@@ -153,6 +151,38 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
                 WaitResult.TimedOut => -1,
                 _ => throw EndOfStream(),
             };
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal override int ReceiveInto(Span<byte> buffer, Deadline deadline)
+    {
+        ThrowIfCannot(CanReceive, "receive from", "sends");
+        Enter();
+        try
+        {
+            switch (WaitData(HeaderSize, deadline, default))
+            {
+                case WaitResult.TimedOut:
+                    return -1;
+                case WaitResult.PeerGone:
+                    throw EndOfStream();
+            }
+
+            int length = PeekLength();
+            long need = HeaderSize + Align8(length);
+            if (length > buffer.Length || need > _capacity)
+            {
+                // Too big for the buffer (nothing consumed), or a streamed message that ReadMessage handles.
+                return -2 - length;
+            }
+
+            CopyOut(_rp + HeaderSize, buffer[..length]);
+            Consume(_rp + need);
+            return length;
         }
         finally
         {
@@ -414,16 +444,17 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private void CheckPeerBeforeSend()
     {
-        // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once a millisecond.
+        // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once per tick
+        // of the coarse clock (1-4 ms), which is read without a system call.
         if (_peer.IsClosed)
         {
             throw Broken();
         }
 
-        long now = Stopwatch.GetTimestamp();
-        if (now >= _nextPeerCheck)
+        long now = Environment.TickCount64;
+        if (now != _lastPeerCheckTick)
         {
-            _nextPeerCheck = now + s_sendCheckTicks;
+            _lastPeerCheckTick = now;
             if (_peer.IsGone())
             {
                 throw Broken();
