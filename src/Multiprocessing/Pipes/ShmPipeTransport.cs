@@ -325,7 +325,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         bool mayBlock = deadline.IsInfinite || !deadline.HasPassed;
-        AdaptiveSpinner spinner = default;
+        PipeSpinner spinner = default;
         while (true)
         {
             ThrowIfClosed();
@@ -368,7 +368,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             return;
         }
 
-        AdaptiveSpinner spinner = default;
+        PipeSpinner spinner = default;
         while (true)
         {
             _cachedRp = Volatile.Read(ref _tx->ReadPos);
