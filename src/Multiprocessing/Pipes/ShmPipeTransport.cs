@@ -35,6 +35,9 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private long _wp;
     private long _cachedRp;
     private long _rp;
+
+    /// <summary>The writer's position as last read: the reader drains up to it before touching the writer's cache line again.</summary>
+    private long _cachedWp;
     private long _lastPeerCheckTick;
     private int _closed;
 
@@ -87,7 +90,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal int* ReaderWaitersWord => &_rx->ReaderWaiters;
 
-    private long Available => Volatile.Read(ref _rx->WritePos) - _rp;
+    /// <summary>Bytes readable now; refreshes <see cref="_cachedWp"/> (an acquire read, so the bytes before it are visible).</summary>
+    private long Available => (_cachedWp = Volatile.Read(ref _rx->WritePos)) - _rp;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Align8(long n) => (n + 7) & ~7L;
@@ -319,7 +323,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private WaitResult WaitData(long need, Deadline deadline, CancellationToken ct)
     {
-        if (Available >= need)
+        if (_cachedWp - _rp >= need || Available >= need)
         {
             return WaitResult.Ready;
         }
