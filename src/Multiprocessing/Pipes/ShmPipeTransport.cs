@@ -31,6 +31,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private readonly long _mask;
     private readonly int _capacity;
     private readonly PeerWatch _peer;
+    private readonly int* _myCpu;
+    private readonly int* _peerCpu;
 
     private long _wp;
     private long _cachedRp;
@@ -70,6 +72,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         _peer = new PeerWatch(pipe.Slot(1 - end));
+        _myCpu = pipe.CpuHint(end);
+        _peerCpu = pipe.CpuHint(1 - end);
         pipe.AddLocalEnd();
     }
 
@@ -329,7 +333,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         bool mayBlock = deadline.IsInfinite || !deadline.HasPassed;
-        PipeSpinner spinner = default;
+        PipeSpinner spinner = new(mayBlock && SharesCpuWithPeer());
         while (true)
         {
             ThrowIfClosed();
@@ -372,7 +376,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             return;
         }
 
-        PipeSpinner spinner = default;
+        PipeSpinner spinner = new(SharesCpuWithPeer());
         while (true)
         {
             _cachedRp = Volatile.Read(ref _tx->ReadPos);
@@ -401,6 +405,21 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
             _ = FutexWait.Sleep(&_tx->SpaceSeq, seq, &_tx->WriterWaiters, Deadline.Infinite, default, SliceNs);
         }
+    }
+
+    /// <summary>
+    /// Records the CPU this end waits on (a write only when it changed, so the line stays shared) and says whether the
+    /// peer last waited on the same one.
+    /// </summary>
+    private bool SharesCpuWithPeer()
+    {
+        int cpu = Thread.GetCurrentProcessorId();
+        if (Volatile.Read(ref *_myCpu) != cpu)
+        {
+            Volatile.Write(ref *_myCpu, cpu);
+        }
+
+        return Volatile.Read(ref *_peerCpu) == cpu;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
