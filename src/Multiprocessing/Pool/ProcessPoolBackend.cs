@@ -54,6 +54,8 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 
         public Task<int?> Exited { get; }
 
+        public WorkerException? Failure => _worker.Failure;
+
         public void Kill() => _worker.Kill();
 
         public void Dispose() => _worker.Dispose();

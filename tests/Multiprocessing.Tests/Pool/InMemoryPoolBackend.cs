@@ -60,6 +60,8 @@ internal sealed class InMemoryPoolBackend : IPoolBackend
 
         public Task<int?> Exited => ExitedSource.Task;
 
+        public WorkerException? Failure => null;
+
         public void Kill()
         {
             KilledSource.Cancel();

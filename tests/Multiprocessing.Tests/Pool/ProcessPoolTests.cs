@@ -170,6 +170,26 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public void Workers_that_die_at_start_again_and_again_break_the_pool_instead_of_restarting_forever()
+    {
+        using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, Initializer = (Action)(static () => Environment.Exit(3)) });
+        Stopwatch clock = Stopwatch.StartNew();
+        while (true)
+        {
+            InvalidOperationException e = Assert.ThrowsAny<InvalidOperationException>(() => Wait(pool.MapAsync(Square, Enumerable.Range(0, 10))));
+            if (e.Message.Contains("keep dying", StringComparison.Ordinal))
+            {
+                Assert.Contains("exit code 3", e.Message, StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.IsType<WorkerCrashedException>(e);
+            Assert.Equal(3, ((WorkerCrashedException)e).ExitCode);
+            Assert.True(clock.Elapsed < Timeout, "the pool kept restarting workers that die at start");
+        }
+    }
+
+    [Fact]
     public void Terminate_with_work_in_flight_fails_it_and_Join_returns()
     {
         using SharedMemoryBlock flags = SharedMemoryBlock.Create(64);
