@@ -9,9 +9,13 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 {
     private const long RingBytes = 1 << 20;
     private readonly QueueChannel _results;
+    private readonly WorkerStandby? _standby;
 
-    internal ProcessPoolBackend() =>
+    internal ProcessPoolBackend(WorkerStandby? standby)
+    {
+        _standby = standby;
         _results = new QueueChannel(SharedQueue<byte[]>.Create(new SharedQueueOptions { RingBytes = RingBytes }), owner: true);
+    }
 
     public IPoolChannel Results => _results;
 
@@ -27,7 +31,14 @@ internal sealed class ProcessPoolBackend : IPoolBackend
         };
         try
         {
-            worker.Start();
+            if (_standby is null)
+            {
+                worker.Start();
+            }
+            else
+            {
+                worker.Start(_standby); // a fresh start if no standby process is ready
+            }
         }
         catch
         {

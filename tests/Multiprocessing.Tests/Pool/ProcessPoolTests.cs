@@ -146,6 +146,16 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public void Workers_and_recycled_workers_can_come_from_a_standby()
+    {
+        using WorkerStandby standby = new(2);
+        using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, MaxTasksPerChild = 3, Standby = standby });
+        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1);
+        Assert.True(pids.Distinct().Count() >= 4, $"12 tasks at 3 per worker ran in only {pids.Distinct().Count()} processes");
+        Assert.Equal(Enumerable.Range(0, 100).Select(Square), pool.Map(Square, Enumerable.Range(0, 100)));
+    }
+
+    [Fact]
     public void Initializer_state_is_visible_to_the_tasks_of_each_worker()
     {
         using ProcessPool pool = new(new ProcessPoolOptions
