@@ -615,7 +615,7 @@ internal sealed class PoolCore : IDisposable
 
             try
             {
-                if (!Handle(buffer))
+                if (!Handle(buffer.WrittenMemory))
                 {
                     return;
                 }
@@ -629,11 +629,31 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    private bool Handle(PoolBuffer buffer)
+    private bool Handle(ReadOnlyMemory<byte> frame)
     {
-        PoolFrameReader r = new(buffer.WrittenSpan);
+        PoolFrameReader r = new(frame.Span);
         switch (r.ReadByte())
         {
+            case PoolFrames.ResultBatch:
+            {
+                int n = r.ReadInt32();
+                int position = r.Position;
+                for (int i = 0; i < n; i++)
+                {
+                    PoolFrameReader lengthReader = new(frame.Span[position..]);
+                    int length = lengthReader.ReadInt32();
+                    if (length <= 0 || length > frame.Length - position - 4)
+                    {
+                        throw PoolFrameReader.Corrupt($"result {i} of a batch of {n} claims {length} bytes");
+                    }
+
+                    _ = Handle(frame.Slice(position + 4, length));
+                    position += 4 + length;
+                }
+
+                return true;
+            }
+
             case PoolFrames.Result:
             {
                 long id = r.ReadInt64();
@@ -647,7 +667,7 @@ internal sealed class PoolCore : IDisposable
                         throw PoolFrameReader.Corrupt($"{count} results for a chunk of {chunk.Count} tasks");
                     }
 
-                    Deliver(chunk, buffer.WrittenMemory[r.Position..]);
+                    Deliver(chunk, frame[r.Position..]);
                 }
 
                 return true;
@@ -699,7 +719,7 @@ internal sealed class PoolCore : IDisposable
                 return false;
 
             default:
-                throw PoolFrameReader.Corrupt($"operation {buffer.WrittenSpan[0]} in the result queue");
+                throw PoolFrameReader.Corrupt($"operation {frame.Span[0]} in the result queue");
         }
     }
 

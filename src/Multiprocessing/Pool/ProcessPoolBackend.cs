@@ -67,7 +67,17 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 
         public WorkerException? Failure => _worker.Failure;
 
-        public void Kill() => _worker.Kill();
+        public void Kill()
+        {
+            try
+            {
+                _worker.Kill();
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // It exited and was disposed meanwhile (Terminate races with a worker's normal exit): nothing to kill.
+            }
+        }
 
         public void Dispose() => _worker.Dispose();
 

@@ -85,6 +85,8 @@ internal sealed class InMemoryPoolBackend : IPoolBackend
             _owner = owner;
         }
 
+        public bool IsEmpty => _queue.Count == 0;
+
         public bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout)
         {
             if (_owner is { KilledSource.IsCancellationRequested: true })
