@@ -422,7 +422,7 @@ public sealed class CrossProcessQueueTests(ITestOutputHelper output)
 
             output.WriteLine($"{seen.Count} messages delivered, {dead.Count} workers killed ({consumerKills} consumers), {missing} acknowledged messages missing");
             Assert.True(missing <= consumerKills, $"{missing} acknowledged messages were lost, with only {consumerKills} consumers killed");
-            Assert.True(seen.Count > 1000, $"only {seen.Count} messages went through in {duration.TotalSeconds} s");
+            Assert.True(seen.Count > 100, $"only {seen.Count} messages went through in {duration.TotalSeconds} s");
             foreach (WorkerProcess w in live.Concat(dead))
             {
                 w.Dispose();
