@@ -83,12 +83,19 @@ public abstract class Connection : IDisposable
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     public int ReceiveBytesInto(Span<byte> buffer)
     {
-        int length = Transport.WaitMessage(Deadline.Infinite, default);
+        int r = Transport.ReceiveInto(buffer, Deadline.Infinite);
+        if (r >= 0)
+        {
+            return r;
+        }
+
+        int length = -2 - r;
         if (length > buffer.Length)
         {
             throw new BufferTooShortException(length, buffer.Length);
         }
 
+        // Fits the buffer but streams through the ring in chunks.
         Transport.ReadMessage(buffer[..length]);
         return length;
     }
@@ -138,6 +145,30 @@ public abstract class Connection : IDisposable
 
     /// <summary>Like <see cref="Wait(IEnumerable{Connection}, TimeSpan)"/>, waiting as long as it takes.</summary>
     public static IReadOnlyList<Connection> Wait(IEnumerable<Connection> connections) => Wait(connections, Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// Receives the next message and hands its bytes to <paramref name="read"/>; false on timeout. Small messages go
+    /// through a buffer kept by the connection in one transport call; larger ones through a rented buffer.
+    /// </summary>
+    private protected bool ReceiveWith<TResult>(Deadline deadline, Func<ReadOnlySequence<byte>, TResult> read, out TResult result)
+    {
+        byte[] kept = _kept ??= new byte[256];
+        int r = Transport.ReceiveInto(kept, deadline);
+        if (r >= 0)
+        {
+            result = read(new ReadOnlySequence<byte>(kept, 0, r));
+            return true;
+        }
+
+        if (r == -1)
+        {
+            result = default!;
+            return false;
+        }
+
+        result = ReadWith(-2 - r, read);
+        return true;
+    }
 
     /// <summary>Reads the waiting message of <paramref name="length"/> bytes into a buffer and hands it to <paramref name="read"/>.</summary>
     private protected TResult ReadWith<TResult>(int length, Func<ReadOnlySequence<byte>, TResult> read)

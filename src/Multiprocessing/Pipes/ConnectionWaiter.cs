@@ -28,7 +28,7 @@ internal static unsafe class ConnectionWaiter
             anyShm |= shm;
         }
 
-        AdaptiveSpinner spinner = default;
+        PipeSpinner spinner = default;
         bool mayBlock = deadline.IsInfinite || !deadline.HasPassed;
         while (true)
         {

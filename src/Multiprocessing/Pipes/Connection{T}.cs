@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Multiprocessing.Internal;
 using Multiprocessing.Pipes;
 using Multiprocessing.Processes;
@@ -18,9 +20,15 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
 {
     private const int KeptWriterLimit = 1 << 20;
 
+    /// <summary>Reference-free types up to this size skip the serializer: the same raw bytes, without a buffer writer.</summary>
+    private const int RawFastPathLimit = 256;
+
+    private static readonly int s_rawSize = MessageSerializer.IsRaw<T>() ? Unsafe.SizeOf<T>() : int.MaxValue;
+
     private readonly IMessageSerializer<T> _serializer;
     private readonly Func<ReadOnlySequence<byte>, T> _deserialize;
     private readonly MessageSerializerOptions? _options;
+    private readonly bool _rawFast;
     private ArrayBufferWriter<byte>? _writer;
 
     internal Connection(ConnectionTransport transport, MessageSerializerOptions? options)
@@ -29,6 +37,7 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         _options = options;
         _serializer = MessageSerializer.For<T>(options);
         _deserialize = _serializer.Deserialize;
+        _rawFast = s_rawSize <= RawFastPathLimit && (options is null || options.AllowedTypes.Count == 0);
     }
 
     /// <summary>Serializes <paramref name="item"/> and sends it as one message (Python's <c>send</c>).</summary>
@@ -36,6 +45,14 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <exception cref="ObjectDisposedException">This end is closed.</exception>
     public void Send(T item)
     {
+        if (_rawFast)
+        {
+            Span<byte> raw = stackalloc byte[s_rawSize];
+            Unsafe.WriteUnaligned(ref MemoryMarshal.GetReference(raw), item);
+            Transport.Send(raw);
+            return;
+        }
+
         ArrayBufferWriter<byte> writer = _writer ??= new ArrayBufferWriter<byte>(256);
         writer.ResetWrittenCount();
         _serializer.Serialize(item, writer);
@@ -52,8 +69,9 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <exception cref="MessageDeserializationException">The message is not a <typeparamref name="T"/> (it is consumed).</exception>
     public T Receive()
     {
-        int length = Transport.WaitMessage(Deadline.Infinite, default);
-        return ReadWith(length, _deserialize);
+        T item;
+        _ = _rawFast ? ReceiveRaw(Deadline.Infinite, out item) : ReceiveWith(Deadline.Infinite, _deserialize, out item);
+        return item;
     }
 
     /// <summary>Receives the next message if one arrives within <paramref name="timeout"/>.</summary>
@@ -61,15 +79,7 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     public bool TryReceive([MaybeNullWhen(false)] out T item, TimeSpan timeout)
     {
-        int length = Transport.WaitMessage(Deadline.After(timeout), default);
-        if (length < 0)
-        {
-            item = default;
-            return false;
-        }
-
-        item = ReadWith(length, _deserialize);
-        return true;
+        return _rawFast ? ReceiveRaw(Deadline.After(timeout), out item!) : ReceiveWith(Deadline.After(timeout), _deserialize, out item);
     }
 
     /// <summary>Receives the next message without blocking a thread while waiting.</summary>
@@ -79,6 +89,27 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     {
         int length = await Transport.WaitMessageAsync(ct).ConfigureAwait(false);
         return ReadWith(length, _deserialize);
+    }
+
+    private bool ReceiveRaw(Deadline deadline, out T item)
+    {
+        Span<byte> raw = stackalloc byte[s_rawSize];
+        int r = Transport.ReceiveInto(raw, deadline);
+        if (r == s_rawSize)
+        {
+            item = Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(raw));
+            return true;
+        }
+
+        if (r == -1)
+        {
+            item = default!;
+            return false;
+        }
+
+        // A message of another size: let the serializer consume it and report what it is.
+        item = r >= 0 ? _serializer.Deserialize(new ReadOnlySequence<byte>(raw[..r].ToArray())) : ReadWith(-2 - r, _deserialize);
+        return true;
     }
 
     string ISharedObject<Connection<T>>.Name => Transport switch

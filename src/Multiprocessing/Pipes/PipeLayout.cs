@@ -11,6 +11,12 @@ internal static class PipeLayout
 {
     internal const int LayoutVersion = 1;
     internal const int EndSlotOffset = 64;
+
+    /// <summary>
+    /// Two ints, end 0's then end 1's: the CPU each end last started waiting on (-1: unknown), written only when it
+    /// changes. A waiter whose peer last waited on its own CPU yields instead of spinning (see <see cref="PipeSpinner"/>).
+    /// </summary>
+    internal const int CpuHintOffset = 192;
     internal const int RingControlOffset = 256;
     internal const int RingDataOffset = 1024;
 

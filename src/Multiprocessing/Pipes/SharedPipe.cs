@@ -34,6 +34,8 @@ internal sealed unsafe class SharedPipe
 
     internal PipeEndSlot* Slot(int end) => (PipeEndSlot*)(_segment.Data + PipeLayout.EndSlotOffset) + end;
 
+    internal int* CpuHint(int end) => (int*)(_segment.Data + PipeLayout.CpuHintOffset) + end;
+
     internal RingControl* Control(int ring) => (RingControl*)(_segment.Data + PipeLayout.RingControlOffset) + ring;
 
     internal byte* RingData(int ring) => _segment.Data + PipeLayout.RingDataOffset + ((long)ring * Capacity);
@@ -47,6 +49,8 @@ internal sealed unsafe class SharedPipe
         long me = PeerWatch.CurrentOwner;
         pipe.Slot(0)->Owner = me;
         pipe.Slot(1)->Owner = me;
+        *pipe.CpuHint(0) = -1;
+        *pipe.CpuHint(1) = -1;
         s.Publish();
         return pipe;
     }

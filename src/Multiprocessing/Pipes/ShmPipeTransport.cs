@@ -22,8 +22,6 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private const int HeaderSize = 8;
 
-    private static readonly long s_sendCheckTicks = Stopwatch.Frequency / 1000;
-
     private readonly SharedPipe _pipe;
     private readonly int _end;
     private readonly RingControl* _tx;
@@ -33,11 +31,16 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private readonly long _mask;
     private readonly int _capacity;
     private readonly PeerWatch _peer;
+    private readonly int* _myCpu;
+    private readonly int* _peerCpu;
 
     private long _wp;
     private long _cachedRp;
     private long _rp;
-    private long _nextPeerCheck;
+
+    /// <summary>The writer's position as last read: the reader drains up to it before touching the writer's cache line again.</summary>
+    private long _cachedWp;
+    private long _lastPeerCheckTick;
     private int _closed;
 
     /// <summary>1 for the open end plus one per operation in flight; the mapping is released when it reaches 0.</summary>
@@ -69,6 +72,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         _peer = new PeerWatch(pipe.Slot(1 - end));
+        _myCpu = pipe.CpuHint(end);
+        _peerCpu = pipe.CpuHint(1 - end);
         pipe.AddLocalEnd();
     }
 
@@ -89,7 +94,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal int* ReaderWaitersWord => &_rx->ReaderWaiters;
 
-    private long Available => Volatile.Read(ref _rx->WritePos) - _rp;
+    /// <summary>Bytes readable now; refreshes <see cref="_cachedWp"/> (an acquire read, so the bytes before it are visible).</summary>
+    private long Available => (_cachedWp = Volatile.Read(ref _rx->WritePos)) - _rp;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long Align8(long n) => (n + 7) & ~7L;
@@ -153,6 +159,38 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
                 WaitResult.TimedOut => -1,
                 _ => throw EndOfStream(),
             };
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    internal override int ReceiveInto(Span<byte> buffer, Deadline deadline)
+    {
+        ThrowIfCannot(CanReceive, "receive from", "sends");
+        Enter();
+        try
+        {
+            switch (WaitData(HeaderSize, deadline, default))
+            {
+                case WaitResult.TimedOut:
+                    return -1;
+                case WaitResult.PeerGone:
+                    throw EndOfStream();
+            }
+
+            int length = PeekLength();
+            long need = HeaderSize + Align8(length);
+            if (length > buffer.Length || need > _capacity)
+            {
+                // Too big for the buffer (nothing consumed), or a streamed message that ReadMessage handles.
+                return -2 - length;
+            }
+
+            CopyOut(_rp + HeaderSize, buffer[..length]);
+            Consume(_rp + need);
+            return length;
         }
         finally
         {
@@ -289,13 +327,13 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private WaitResult WaitData(long need, Deadline deadline, CancellationToken ct)
     {
-        if (Available >= need)
+        if (_cachedWp - _rp >= need || Available >= need)
         {
             return WaitResult.Ready;
         }
 
         bool mayBlock = deadline.IsInfinite || !deadline.HasPassed;
-        AdaptiveSpinner spinner = default;
+        PipeSpinner spinner = new(mayBlock && SharesCpuWithPeer());
         while (true)
         {
             ThrowIfClosed();
@@ -338,7 +376,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             return;
         }
 
-        AdaptiveSpinner spinner = default;
+        PipeSpinner spinner = new(SharesCpuWithPeer());
         while (true)
         {
             _cachedRp = Volatile.Read(ref _tx->ReadPos);
@@ -367,6 +405,21 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
             _ = FutexWait.Sleep(&_tx->SpaceSeq, seq, &_tx->WriterWaiters, Deadline.Infinite, default, SliceNs);
         }
+    }
+
+    /// <summary>
+    /// Records the CPU this end waits on (a write only when it changed, so the line stays shared) and says whether the
+    /// peer last waited on the same one.
+    /// </summary>
+    private bool SharesCpuWithPeer()
+    {
+        int cpu = Thread.GetCurrentProcessorId();
+        if (Volatile.Read(ref *_myCpu) != cpu)
+        {
+            Volatile.Write(ref *_myCpu, cpu);
+        }
+
+        return Volatile.Read(ref *_peerCpu) == cpu;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -414,16 +467,17 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private void CheckPeerBeforeSend()
     {
-        // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once a millisecond.
+        // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once per tick
+        // of the coarse clock (1-4 ms), which is read without a system call.
         if (_peer.IsClosed)
         {
             throw Broken();
         }
 
-        long now = Stopwatch.GetTimestamp();
-        if (now >= _nextPeerCheck)
+        long now = Environment.TickCount64;
+        if (now != _lastPeerCheckTick)
         {
-            _nextPeerCheck = now + s_sendCheckTicks;
+            _lastPeerCheckTick = now;
             if (_peer.IsGone())
             {
                 throw Broken();

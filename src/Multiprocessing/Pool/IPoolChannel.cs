@@ -9,6 +9,9 @@ internal interface IPoolChannel : IDisposable
     /// <summary>Sends one message. False if <paramref name="timeout"/> passed before there was room (nothing was sent).</summary>
     bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout);
 
+    /// <summary>True when no message is waiting (a hint: another process may add one at any moment).</summary>
+    bool IsEmpty { get; }
+
     /// <summary>Receives one message into <paramref name="destination"/> (replacing its contents). False on timeout.</summary>
     bool TryReceive(PoolBuffer destination, TimeSpan timeout);
 }

@@ -9,6 +9,9 @@ internal interface IPoolWorkerHandle : IDisposable
     /// <summary>Completes when the worker is gone, with its exit code (negative: killed by that signal; null: unknown).</summary>
     Task<int?> Exited { get; }
 
+    /// <summary>The exception the worker process died of (not a task's: those are reported per task), or null.</summary>
+    WorkerException? Failure { get; }
+
     /// <summary>Kills the worker at once (SIGKILL).</summary>
     void Kill();
 }

@@ -43,6 +43,9 @@ internal sealed class PoolCore : IDisposable
     private long _nextChunkId;
     private int _nextWorkerId;
     private double _averageChunkNs = -1;
+    private int _startFailures;
+
+    private const int MaxStartFailures = 3;
 
     internal PoolCore(IPoolBackend backend, ProcessPoolOptions options)
     {
@@ -275,13 +278,19 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    private int InFlightLimitLocked() => _averageChunkNs switch
-    {
-        < 0 => 2,
-        < 200_000 => 64,
-        < 2_000_000 => 4,
-        _ => 2,
-    };
+    /// <summary>
+    /// How many chunks a worker may hold: enough queued work to keep it busy through the parent's refill wake-ups,
+    /// but only about <see cref="QueuedWorkBudgetNs"/> of it, so that at the end of a call no worker sits on a backlog
+    /// while another is idle. Until a chunk has been timed, 2 (one running, one waiting).
+    /// </summary>
+    private int InFlightLimitLocked() =>
+        _averageChunkNs < 0 ? 2 : (int)Math.Clamp(QueuedWorkBudgetNs / Math.Max(_averageChunkNs, 1), 2, MaxInFlight);
+
+    private const double QueuedWorkBudgetNs = 2_000_000;
+    private const int MaxInFlight = 4096;
+
+    /// <summary>Bytes of chunk frames a worker may hold: half its queue's ring, so a send rarely waits for room.</summary>
+    private const int MaxInFlightBytes = 512 << 10;
 
     private void StartWorkerLocked(int slot)
     {
@@ -396,6 +405,7 @@ internal sealed class PoolCore : IDisposable
         foreach (PoolWorker w in _workers)
         {
             w.InFlight = 0;
+            w.InFlightBytes = 0;
         }
 
         return all;
@@ -513,10 +523,18 @@ internal sealed class PoolCore : IDisposable
                 PoolWorker? best = null;
                 foreach (PoolWorker w in _workers)
                 {
-                    if (!w.Retiring && !w.HasExited && w.InFlight < limit && (best is null || w.InFlight < best.InFlight))
+                    if (w.Retiring || w.HasExited || w.InFlight >= limit || (best is not null && w.InFlight >= best.InFlight))
                     {
-                        best = w;
+                        continue;
                     }
+
+                    if (w.InFlight > 0 && w.InFlightBytes + chunk.Frame.Length > MaxInFlightBytes)
+                    {
+                        w.WaitsForBytes = true; // the result thread wakes us when half of it has drained
+                        continue;
+                    }
+
+                    best = w;
                 }
 
                 if (best is null)
@@ -561,6 +579,7 @@ internal sealed class PoolCore : IDisposable
 
         chunk.Worker = w;
         w.InFlight++;
+        w.InFlightBytes += chunk.Frame.Length;
         w.TasksAssigned++;
         _inFlight.Add(chunk.Id, chunk);
         sends.Add((w, chunk.Frame));
@@ -596,7 +615,7 @@ internal sealed class PoolCore : IDisposable
 
             try
             {
-                if (!Handle(buffer))
+                if (!Handle(buffer.WrittenMemory))
                 {
                     return;
                 }
@@ -610,17 +629,37 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    private bool Handle(PoolBuffer buffer)
+    private bool Handle(ReadOnlyMemory<byte> frame)
     {
-        PoolFrameReader r = new(buffer.WrittenSpan);
+        PoolFrameReader r = new(frame.Span);
         switch (r.ReadByte())
         {
+            case PoolFrames.ResultBatch:
+            {
+                int n = r.ReadInt32();
+                int position = r.Position;
+                for (int i = 0; i < n; i++)
+                {
+                    PoolFrameReader lengthReader = new(frame.Span[position..]);
+                    int length = lengthReader.ReadInt32();
+                    if (length <= 0 || length > frame.Length - position - 4)
+                    {
+                        throw PoolFrameReader.Corrupt($"result {i} of a batch of {n} claims {length} bytes");
+                    }
+
+                    _ = Handle(frame.Slice(position + 4, length));
+                    position += 4 + length;
+                }
+
+                return true;
+            }
+
             case PoolFrames.Result:
             {
                 long id = r.ReadInt64();
                 int count = r.ReadInt32();
                 long ns = r.ReadInt64();
-                PoolChunk? chunk = CompleteLocked(id, ns);
+                PoolChunk? chunk = Complete(id, ns);
                 if (chunk is not null)
                 {
                     if (count != chunk.Count)
@@ -628,7 +667,7 @@ internal sealed class PoolCore : IDisposable
                         throw PoolFrameReader.Corrupt($"{count} results for a chunk of {chunk.Count} tasks");
                     }
 
-                    Deliver(chunk, buffer.WrittenMemory[r.Position..]);
+                    Deliver(chunk, frame[r.Position..]);
                 }
 
                 return true;
@@ -648,7 +687,7 @@ internal sealed class PoolCore : IDisposable
                 {
                     pid = _inFlight.TryGetValue(id, out PoolChunk? c) ? c.Worker?.Pid ?? 0 : 0;
                     name = c?.Worker?.Name ?? "";
-                    chunk = CompleteLocked(id, -1);
+                    chunk = Complete(id, -1);
                 }
 
                 if (chunk is not null)
@@ -680,11 +719,11 @@ internal sealed class PoolCore : IDisposable
                 return false;
 
             default:
-                throw PoolFrameReader.Corrupt($"operation {buffer.WrittenSpan[0]} in the result queue");
+                throw PoolFrameReader.Corrupt($"operation {frame.Span[0]} in the result queue");
         }
     }
 
-    private PoolChunk? CompleteLocked(long id, long ns)
+    private PoolChunk? Complete(long id, long ns)
     {
         lock (_gate)
         {
@@ -694,15 +733,20 @@ internal sealed class PoolCore : IDisposable
             }
 
             PoolWorker w = chunk.Worker!;
+            w.CompletedAny = true;
+            _startFailures = 0;
             w.InFlight--;
+            w.InFlightBytes -= chunk.Frame.Length;
             if (ns >= 0)
             {
                 _averageChunkNs = _averageChunkNs < 0 ? ns : (0.8 * _averageChunkNs) + (0.2 * ns);
             }
 
             // Refill in batches: wake the dispatcher when a worker's queue is half empty, not after every result.
-            if ((_pending.Count > 0 && w.InFlight <= InFlightLimitLocked() / 2) || (_state == StateClosed && _inFlight.Count == 0))
+            bool bytesDrained = w.WaitsForBytes && w.InFlightBytes <= MaxInFlightBytes / 2;
+            if ((_pending.Count > 0 && (w.InFlight <= InFlightLimitLocked() / 2 || bytesDrained)) || (_state == StateClosed && _inFlight.Count == 0))
             {
+                w.WaitsForBytes = false;
                 WakeDispatcherLocked();
             }
 
@@ -729,6 +773,8 @@ internal sealed class PoolCore : IDisposable
         List<PoolChunk> failed = [];
         int lost = 0;
         int pid = 0;
+        WorkerException? failure = null;
+        Exception? breakWith = null;
         lock (_gate)
         {
             PoolWorker? w = _workers.Find(x => x.Id == workerId);
@@ -738,6 +784,18 @@ internal sealed class PoolCore : IDisposable
             }
 
             pid = w.Pid;
+            failure = w.Handle?.Failure;
+
+            // Workers that die before finishing a single task, again and again (a runtime that cannot start, an
+            // initializer that kills the process): stop, rather than restart them forever as CPython does.
+            _startFailures = w.CompletedAny || exitCode == 0 ? 0 : _startFailures + 1;
+            if (_startFailures >= MaxStartFailures && _state is StateOpen or StateClosed)
+            {
+                breakWith = new InvalidOperationException(
+                    $"The process pool's workers keep dying before they finish a task ({_startFailures} in a row; the last, pid {pid}, with exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}); see the workers' standard error.",
+                    failure);
+            }
+
             w.HasExited = true;
             _ = _workers.Remove(w);
             _toDispose.Add(w);
@@ -757,7 +815,7 @@ internal sealed class PoolCore : IDisposable
                 }
             }
 
-            bool needed = _state == StateOpen || (_state == StateClosed && (_pending.Count > 0 || _inFlight.Count > 0));
+            bool needed = breakWith is null && (_state == StateOpen || (_state == StateClosed && (_pending.Count > 0 || _inFlight.Count > 0)));
             if (_slots[w.Slot] == w)
             {
                 if (needed)
@@ -776,7 +834,12 @@ internal sealed class PoolCore : IDisposable
 
         if (failed.Count > 0)
         {
-            Fail(failed, new WorkerCrashedException(pid, exitCode, lost));
+            Fail(failed, failure is null ? new WorkerCrashedException(pid, exitCode, lost) : new WorkerCrashedException(pid, exitCode, lost, failure));
+        }
+
+        if (breakWith is not null)
+        {
+            Break(breakWith);
         }
     }
 }

@@ -26,6 +26,9 @@ internal static class PoolFrames
     /// <summary>[op][chunk id:int64][item index:int32][type][message][stack].</summary>
     internal const byte Error = 11;
 
+    /// <summary>[op][n:int32][(length:int32, Result or Error frame) × n]: results a worker held back while more tasks were queued.</summary>
+    internal const byte ResultBatch = 13;
+
     /// <summary>[op][pid:int32][type][message][stack]: the initializer threw; the worker exits.</summary>
     internal const byte InitFailed = 12;
 

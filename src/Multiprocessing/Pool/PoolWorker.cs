@@ -25,6 +25,12 @@ internal sealed class PoolWorker
 
     internal int InFlight { get; set; }
 
+    /// <summary>The dispatcher held a chunk back because this worker holds too many bytes.</summary>
+    internal bool WaitsForBytes { get; set; }
+
+    /// <summary>The bytes of the chunk frames it holds.</summary>
+    internal long InFlightBytes { get; set; }
+
     internal int TasksAssigned { get; set; }
 
     internal HashSet<int> KnownTargets { get; } = [];
@@ -35,6 +41,9 @@ internal sealed class PoolWorker
     internal bool StopSent { get; set; }
 
     internal bool HasExited { get; set; }
+
+    /// <summary>At least one of its chunks came back (it started and works).</summary>
+    internal bool CompletedAny { get; set; }
 
     internal int Pid => Handle?.Pid ?? 0;
 }

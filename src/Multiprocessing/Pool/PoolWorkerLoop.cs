@@ -5,17 +5,30 @@ namespace Multiprocessing.Pool;
 /// <summary>
 /// What a pool worker runs: read a message, run the chunk, send the result, until Stop. It holds no state the parent
 /// depends on: if it dies, the parent learns it from the process's exit and fails (or retries) what it had sent it.
+/// While more chunks wait in its queue, it holds results back and sends them as one batch (fewer queue operations
+/// and wake-ups for tiny tasks); it sends at once whenever its queue is empty, so a lone task is never delayed.
 /// </summary>
 internal static class PoolWorkerLoop
 {
+    private const int MaxBatch = 256;
+    private const int MaxBatchBytes = 64 << 10;
+
     internal static void Run(IPoolChannel tasks, IPoolChannel results)
     {
         Dictionary<int, ChunkRunner> runners = [];
         Dictionary<int, Exception> unresolved = [];
         PoolBuffer input = new(4096);
         PoolBuffer output = new(4096);
+        PoolBuffer batch = new(4096);
+        int batched = 0;
         while (true)
         {
+            // Never block on an empty queue while holding results back.
+            if (batched > 0 && tasks.IsEmpty)
+            {
+                Flush(results, batch, ref batched);
+            }
+
             if (!tasks.TryReceive(input, Timeout.InfiniteTimeSpan))
             {
                 continue;
@@ -38,7 +51,7 @@ internal static class PoolWorkerLoop
                         output.WriteByte(PoolFrames.InitFailed);
                         output.WriteInt32(Environment.ProcessId);
                         WriteException(output, e);
-                        Send(results, output);
+                        Send(results, output.WrittenSpan);
                         return;
                     }
 
@@ -66,10 +79,31 @@ internal static class PoolWorkerLoop
 
                 case PoolFrames.Chunk:
                     RunChunk(ref reader, input, output, runners, unresolved);
-                    Send(results, output);
+                    if (batched == 0 && tasks.IsEmpty)
+                    {
+                        Send(results, output.WrittenSpan);
+                        break;
+                    }
+
+                    if (batched == 0)
+                    {
+                        batch.Clear();
+                        batch.WriteByte(PoolFrames.ResultBatch);
+                        batch.WriteInt32(0);
+                    }
+
+                    batch.WriteInt32(output.Length);
+                    batch.Write(output.WrittenSpan);
+                    batched++;
+                    if (batched >= MaxBatch || batch.Length >= MaxBatchBytes || tasks.IsEmpty)
+                    {
+                        Flush(results, batch, ref batched);
+                    }
+
                     break;
 
                 case PoolFrames.Stop:
+                    Flush(results, batch, ref batched);
                     return;
 
                 default:
@@ -133,9 +167,21 @@ internal static class PoolWorkerLoop
         output.WriteString(e.StackTrace ?? "");
     }
 
-    private static void Send(IPoolChannel results, PoolBuffer output)
+    private static void Flush(IPoolChannel results, PoolBuffer batch, ref int batched)
     {
-        while (!results.TrySend(output.WrittenSpan, Timeout.InfiniteTimeSpan))
+        if (batched == 0)
+        {
+            return;
+        }
+
+        batch.PatchInt32(1, batched);
+        Send(results, batch.WrittenSpan);
+        batched = 0;
+    }
+
+    private static void Send(IPoolChannel results, ReadOnlySpan<byte> frame)
+    {
+        while (!results.TrySend(frame, Timeout.InfiniteTimeSpan))
         {
         }
     }

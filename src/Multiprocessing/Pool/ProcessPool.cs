@@ -53,7 +53,7 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.CrashRetries, nameof(options.CrashRetries));
         ArgumentNullException.ThrowIfNull(options.InitializerArguments, nameof(options.InitializerArguments));
         _options = options;
-        backend ??= new ProcessPoolBackend();
+        backend ??= new ProcessPoolBackend(options.Standby);
         try
         {
             _core = new PoolCore(backend, options);

@@ -9,9 +9,13 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 {
     private const long RingBytes = 1 << 20;
     private readonly QueueChannel _results;
+    private readonly WorkerStandby? _standby;
 
-    internal ProcessPoolBackend() =>
+    internal ProcessPoolBackend(WorkerStandby? standby)
+    {
+        _standby = standby;
         _results = new QueueChannel(SharedQueue<byte[]>.Create(new SharedQueueOptions { RingBytes = RingBytes }), owner: true);
+    }
 
     public IPoolChannel Results => _results;
 
@@ -27,7 +31,14 @@ internal sealed class ProcessPoolBackend : IPoolBackend
         };
         try
         {
-            worker.Start();
+            if (_standby is null)
+            {
+                worker.Start();
+            }
+            else
+            {
+                worker.Start(_standby); // a fresh start if no standby process is ready
+            }
         }
         catch
         {
@@ -54,7 +65,19 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 
         public Task<int?> Exited { get; }
 
-        public void Kill() => _worker.Kill();
+        public WorkerException? Failure => _worker.Failure;
+
+        public void Kill()
+        {
+            try
+            {
+                _worker.Kill();
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // It exited and was disposed meanwhile (Terminate races with a worker's normal exit): nothing to kill.
+            }
+        }
 
         public void Dispose() => _worker.Dispose();
 

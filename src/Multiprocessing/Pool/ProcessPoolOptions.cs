@@ -34,6 +34,13 @@ public sealed class ProcessPoolOptions
     /// </summary>
     public int CrashRetries { get; init; }
 
+    /// <summary>
+    /// Worker processes started ahead of time (see <see cref="WorkerStandby"/>, CPython's forkserver): the pool takes
+    /// its workers, replacements and recycled workers from it when one is ready, so they cost a hand-off instead of a
+    /// process start. The pool does not dispose it. The default is none: each worker is a fresh process.
+    /// </summary>
+    public WorkerStandby? Standby { get; init; }
+
     /// <summary>The prefix of worker names: workers are named "Prefix-1", "Prefix-2"… The default is "PoolWorker".</summary>
     public string WorkerNamePrefix { get; init; } = "PoolWorker";
 }

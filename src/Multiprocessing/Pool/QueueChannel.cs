@@ -14,6 +14,8 @@ internal sealed class QueueChannel : IPoolChannel
 
     internal SharedQueue<byte[]> Queue => _queue;
 
+    public bool IsEmpty => _queue.IsEmpty;
+
     public bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout) => _queue.TryPutBytes(message, timeout);
 
     public bool TryReceive(PoolBuffer destination, TimeSpan timeout)

@@ -32,6 +32,15 @@ public sealed class WorkerCrashedException : InvalidOperationException
         Tasks = tasks;
     }
 
+    /// <summary>The same, when the worker died of an exception of its own (for example in the pool's machinery), given as the inner exception.</summary>
+    public WorkerCrashedException(int workerPid, int? exitCode, int tasks, Exception innerException)
+        : base(new WorkerCrashedException(workerPid, exitCode, tasks).Message, innerException)
+    {
+        WorkerPid = workerPid;
+        ExitCode = exitCode;
+        Tasks = tasks;
+    }
+
     /// <summary>The process id of the worker that died.</summary>
     public int WorkerPid { get; }
 

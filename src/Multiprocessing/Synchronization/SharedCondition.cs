@@ -124,6 +124,7 @@ public sealed unsafe class SharedCondition : IDisposable, Processes.ISharedObjec
         Deadline deadline = Deadline.After(timeout);
         Layout* l = Data;
         ThrowIfNotHeld("wait on");
+        using MappingLease lease = MappingLease.Take(_segment);
         Volatile.Write(ref l->Sleeping, l->Sleeping + 1);
         Lock.Release();
         bool notified = false;

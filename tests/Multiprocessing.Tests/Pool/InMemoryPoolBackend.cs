@@ -60,6 +60,8 @@ internal sealed class InMemoryPoolBackend : IPoolBackend
 
         public Task<int?> Exited => ExitedSource.Task;
 
+        public WorkerException? Failure => null;
+
         public void Kill()
         {
             KilledSource.Cancel();
@@ -82,6 +84,8 @@ internal sealed class InMemoryPoolBackend : IPoolBackend
             _queue = shared?._queue ?? [];
             _owner = owner;
         }
+
+        public bool IsEmpty => _queue.Count == 0;
 
         public bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout)
         {

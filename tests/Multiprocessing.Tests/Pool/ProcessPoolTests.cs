@@ -146,6 +146,16 @@ public sealed class ProcessPoolTests
     }
 
     [Fact]
+    public void Workers_and_recycled_workers_can_come_from_a_standby()
+    {
+        using WorkerStandby standby = new(2);
+        using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, MaxTasksPerChild = 3, Standby = standby });
+        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1);
+        Assert.True(pids.Distinct().Count() >= 4, $"12 tasks at 3 per worker ran in only {pids.Distinct().Count()} processes");
+        Assert.Equal(Enumerable.Range(0, 100).Select(Square), pool.Map(Square, Enumerable.Range(0, 100)));
+    }
+
+    [Fact]
     public void Initializer_state_is_visible_to_the_tasks_of_each_worker()
     {
         using ProcessPool pool = new(new ProcessPoolOptions
@@ -167,6 +177,26 @@ public sealed class ProcessPoolTests
         InvalidOperationException e = Assert.ThrowsAny<InvalidOperationException>(() => pool.Map(Square, Enumerable.Range(0, 10)));
         Assert.Contains("initializer", e.Message, StringComparison.Ordinal);
         Assert.Contains("no config", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Workers_that_die_at_start_again_and_again_break_the_pool_instead_of_restarting_forever()
+    {
+        using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, Initializer = (Action)(static () => Environment.Exit(3)) });
+        Stopwatch clock = Stopwatch.StartNew();
+        while (true)
+        {
+            InvalidOperationException e = Assert.ThrowsAny<InvalidOperationException>(() => Wait(pool.MapAsync(Square, Enumerable.Range(0, 10))));
+            if (e.Message.Contains("keep dying", StringComparison.Ordinal))
+            {
+                Assert.Contains("exit code 3", e.Message, StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.IsType<WorkerCrashedException>(e);
+            Assert.Equal(3, ((WorkerCrashedException)e).ExitCode);
+            Assert.True(clock.Elapsed < Timeout, "the pool kept restarting workers that die at start");
+        }
     }
 
     [Fact]

@@ -28,6 +28,27 @@ public sealed class CrossProcessSyncTests
     }
 
     [Fact]
+    public void A_value_s_lock_passed_on_its_own_is_the_same_lock_in_the_worker()
+    {
+        using SharedValue<int> v = SharedValue<int>.Create(0);
+        using SharedRawValue<int> raw = SharedRawValue<int>.Open(v.Name);
+        using WorkerProcess w = WorkerProcess.Start(static (SharedLock l, SharedRawValue<int> raw, int n) =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                using (l.EnterScope())
+                {
+                    raw.Value += 1;
+                }
+            }
+        }, v.Lock, raw, PerProcess);
+        IncrementLocked(v, PerProcess);
+        Workers.JoinOk(w);
+        Assert.Equal(2 * PerProcess, v.Value);
+        v.Unlink();
+    }
+
+    [Fact]
     public void A_standalone_lock_and_a_recursive_lock_exclude_across_processes()
     {
         using SharedLock l = SharedLock.Create();

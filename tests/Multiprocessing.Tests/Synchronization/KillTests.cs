@@ -114,7 +114,7 @@ public sealed class KillTests
         started.Unlink();
     }
 
-    private static unsafe int SleepingWaiters(SharedLock l) => Volatile.Read(ref l.Mutex->Waiters);
+    private static unsafe int SleepingWaiters(SharedLock l) => Multiprocessing.Internal.RobustMutex.SleepingWaiters(l.Mutex);
 
     private static void HoldForever(SharedLock l, SharedEvent holding)
     {
