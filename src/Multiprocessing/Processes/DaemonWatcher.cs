@@ -10,6 +10,11 @@ namespace Multiprocessing.Processes;
 /// </summary>
 internal static class DaemonWatcher
 {
+    private static volatile bool s_disarmed;
+
+    /// <summary>A standby worker that turned out not to be a daemon: the armed watcher lets the parent die alone.</summary>
+    internal static void Disarm() => s_disarmed = true;
+
     internal static void Arm(int parentPid, ulong parentStartTime)
     {
         SafeFdHandle pidfd = Pidfd.Open(parentPid);
@@ -30,7 +35,10 @@ internal static class DaemonWatcher
             {
             }
 
-            Die();
+            if (!s_disarmed)
+            {
+                Die();
+            }
         })
         {
             IsBackground = true,

@@ -38,6 +38,8 @@ internal sealed unsafe class WorkerStatusBlock : IDisposable
         Segment s = Segment.Create(SegmentNames.NewAnonymous("worker"), SegmentKind.WorkerStatus, LayoutVersion, WorkerStatusHeader.Size + specCapacity + ResultCapacity);
         WorkerStatusBlock block = new(s);
         block.Header->ResultCapacity = ResultCapacity;
+        block.Header->ParentPid = Interop.ProcessLiveness.CurrentPid;
+        block.Header->ParentStartTime = Segment.CurrentStartTime;
         s.Publish();
         return block;
     }
@@ -61,6 +63,40 @@ internal sealed unsafe class WorkerStatusBlock : IDisposable
 
     /// <summary>Publishes a new state; every field written before is visible to a reader that sees it.</summary>
     internal void SetState(int state) => Volatile.Write(ref Header->State, state);
+
+    /// <summary>Standby child: publishes "ready", wakes a parent waiting for it, and sleeps until the parent sets Go.</summary>
+    internal void AnnounceStandbyAndWait()
+    {
+        _ = Interlocked.Exchange(ref Header->State, WorkerStatusHeader.StateStandby);
+        FutexWait.Wake(&Header->State, &Header->StateWaiters, int.MaxValue);
+        while (Volatile.Read(ref Header->Go) == 0)
+        {
+            _ = FutexWait.WaitWhileEqual(&Header->Go, 0, &Header->GoWaiters, Deadline.Infinite, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Parent: waits until the standby child is ready (or <paramref name="deadline"/>); false on timeout.</summary>
+    internal bool WaitForStandby(Deadline deadline)
+    {
+        int state;
+        while ((state = Volatile.Read(ref Header->State)) == WorkerStatusHeader.StateCreated)
+        {
+            if (!FutexWait.WaitWhileEqual(&Header->State, state, &Header->StateWaiters, deadline, CancellationToken.None) && deadline.HasPassed)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Parent: hands the spec to the standby child and wakes it.</summary>
+    internal void Go(byte[] spec)
+    {
+        WriteSpec(spec);
+        _ = Interlocked.Exchange(ref Header->Go, 1);
+        FutexWait.Wake(&Header->Go, &Header->GoWaiters, 1);
+    }
 
     /// <summary>Moves from Running to <paramref name="state"/> only; false if another path already recorded the end.</summary>
     internal bool TryFinish(int state, int exitCode, int signal = 0)

@@ -30,6 +30,9 @@ internal struct WorkerStatusHeader
     /// <summary>The runtime received a termination signal (<see cref="Signal"/>) and is shutting down because of it.</summary>
     internal const int StateSignaled = 5;
 
+    /// <summary>A standby child is initialised and waits on <see cref="Go"/> for a spec.</summary>
+    internal const int StateStandby = 6;
+
     [FieldOffset(0)] internal int State;
     [FieldOffset(4)] internal int ExitCode;
     [FieldOffset(8)] internal int Signal;
@@ -43,4 +46,12 @@ internal struct WorkerStatusHeader
 
     /// <summary>How many processes sleep on <see cref="Go"/>.</summary>
     [FieldOffset(32)] internal int GoWaiters;
+
+    /// <summary>How many processes sleep on <see cref="State"/> (a parent waiting for a standby to be ready).</summary>
+    [FieldOffset(36)] internal int StateWaiters;
+
+    /// <summary>The parent, for a standby child that must die with it before it knows its spec.</summary>
+    [FieldOffset(40)] internal int ParentPid;
+
+    [FieldOffset(48)] internal ulong ParentStartTime;
 }

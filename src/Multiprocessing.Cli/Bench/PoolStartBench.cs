@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace Multiprocessing.Cli.Bench;
+
+/// <summary>pool_start (mp_counterpart.py): from creating a pool of 2 until it has run its first task; median of 10 after one discarded start.</summary>
+internal sealed class PoolStartBench : IBenchCase
+{
+    private const int Reps = 10;
+
+    public string Name => "pool_start";
+
+    public IReadOnlyList<string> ResultNames { get; } = ["pool_start"];
+
+    public string? PythonCase => "pool_start";
+
+    public IEnumerable<BenchResult> Run()
+    {
+        List<double> times = [];
+        for (int k = 0; k <= Reps; k++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            double us;
+            using (ProcessPool pool = new(2))
+            {
+                if (!pool.Submit(PoolMapBench.Square, 3).Wait(TimeSpan.FromMinutes(1)))
+                {
+                    throw new TimeoutException("pool_start: the first task did not finish within a minute.");
+                }
+
+                us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                pool.Close();
+                _ = pool.Join(TimeSpan.FromSeconds(30));
+            }
+
+            if (k > 0)
+            {
+                times.Add(us);
+            }
+        }
+
+        times.Sort();
+        double median = (times[(Reps - 1) / 2] + times[Reps / 2]) / 2;
+        yield return new BenchResult
+        {
+            Name = "pool_start",
+            Params = new() { ["processes"] = 2, ["reps"] = Reps, ["warmup"] = 1, ["first_task"] = "Submit(x*x)", ["method"] = "ProcessPool" },
+            CountKey = "ops",
+            Count = 1,
+            Seconds = median / 1e6,
+            RateUnit = "starts/s",
+            MedianUs = Math.Round(median, 1),
+            Extra = new() { ["min_us"] = Math.Round(times[0], 1), ["max_us"] = Math.Round(times[^1], 1) },
+        };
+    }
+}
