@@ -20,10 +20,17 @@ internal sealed record BenchComparison(BenchFigures Ours, BenchFigures Python)
     /// <summary>True when the case is about latency (both sides report a median), so the median ratio is the headline.</summary>
     public bool IsLatency => MedianRatio is not null;
 
+    // Our results whose CPython counterpart has another name, for cases that do not set BenchResult.CompareWith:
+    // a warm standby worker is what CPython's forkserver (and, cheaper still, fork) does.
+    private static readonly Dictionary<string, string[]> Counterparts = new(StringComparer.Ordinal)
+    {
+        ["process_start_warm"] = ["process_start_forkserver", "process_start_fork"],
+    };
+
     /// <summary>
-    /// Pairs each of our results with its CPython counterparts: the CPython result of the same name, or else every
-    /// CPython result named ours + "_…" (our process_start beside process_start_fork and process_start_spawn).
-    /// Our results without a counterpart are left out.
+    /// Pairs each of our results with its CPython counterparts: the names in its CompareWith (or the built-in table),
+    /// else the CPython result of the same name, else every CPython result named ours + "_…" (our process_start
+    /// beside process_start_fork and process_start_spawn). Our results without a counterpart are left out.
     /// </summary>
     internal static List<BenchComparison> Pair(IEnumerable<BenchFigures> ours, IReadOnlyCollection<BenchFigures> python)
     {
@@ -32,6 +39,13 @@ internal sealed record BenchComparison(BenchFigures Ours, BenchFigures Python)
         var pairs = new List<BenchComparison>();
         foreach (BenchFigures o in ours)
         {
+            IReadOnlyList<string>? named = o.CompareWith ?? Counterparts.GetValueOrDefault(o.Name);
+            if (named is not null)
+            {
+                pairs.AddRange(named.SelectMany(n => python.Where(p => p.Name == n)).Select(p => new BenchComparison(o, p)));
+                continue;
+            }
+
             List<BenchFigures> same = python.Where(p => p.Name == o.Name).ToList();
             if (same.Count == 0)
             {

@@ -10,11 +10,14 @@ namespace Multiprocessing.Cli.Bench;
 /// <param name="P99Us">99th percentile latency in microseconds, for latency cases.</param>
 internal sealed record BenchFigures(string Name, double RatePerS, string RateUnit, double? MedianUs, double? P99Us)
 {
+    /// <summary>The CPython results to compare with instead of the default pairing (see <see cref="BenchResult.CompareWith"/>).</summary>
+    public IReadOnlyList<string>? CompareWith { get; init; }
+
     /// <summary>Our own result.</summary>
     internal static BenchFigures From(BenchResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return new(result.Name, result.RatePerS, result.RateUnit, result.MedianUs, result.P99Us);
+        return new(result.Name, result.RatePerS, result.RateUnit, result.MedianUs, result.P99Us) { CompareWith = result.CompareWith };
     }
 
     /// <summary>A result line printed by mp_counterpart.py (or mp_bench.py); null for an error line.</summary>

@@ -33,6 +33,12 @@ internal sealed class BenchResult
     /// <summary>Anything else worth printing (min_us, allocations per message, CPU used…).</summary>
     public Dictionary<string, object?> Extra { get; init; } = [];
 
+    /// <summary>
+    /// For --vs-python: the CPython results to compare with, when not the one of the same name (or its "_…" variants).
+    /// Not printed in the JSON line.
+    /// </summary>
+    public IReadOnlyList<string>? CompareWith { get; init; }
+
     /// <summary><see cref="Count"/> / <see cref="Seconds"/>, 0 when nothing was timed.</summary>
     public double RatePerS => Seconds > 0 ? Count / Seconds : 0;
 }

@@ -6,8 +6,9 @@ namespace Multiprocessing.Cli.Bench;
 /// mp_bench.py's case_process_start: start + join of a worker that does nothing, 1 discarded warm-up then the median
 /// of 20. <c>process_start</c> starts a fresh worker process each time (CPython's process_start_spawn is the
 /// comparable case); <c>process_start_warm</c> hands the target to a worker process started ahead of time
-/// (<see cref="WorkerStandby"/>, like CPython's forkserver) and waits, untimed, for the next standby to be ready
-/// between starts.
+/// (<see cref="WorkerStandby"/>, like CPython's forkserver) with <see cref="WorkerProcess.QuickExit"/> (the worker
+/// ends with _exit once its outcome is recorded, as a forked CPython child does), and waits, untimed, for the next
+/// standby to be ready between starts.
 /// </summary>
 internal sealed class ProcessStartCase : IBenchCase
 {
@@ -24,9 +25,9 @@ internal sealed class ProcessStartCase : IBenchCase
         yield return Measure("process_start", "fresh worker process (dotnet exec + worker host)", _ => WorkerProcess.Start(Noop));
 
         using WorkerStandby standby = new();
-        yield return Measure("process_start_warm", "warm standby worker (started ahead, like forkserver)", _ =>
+        yield return Measure("process_start_warm", "warm standby worker (started ahead, like forkserver), QuickExit", _ =>
         {
-            WorkerProcess p = new((Action)Noop);
+            WorkerProcess p = new((Action)Noop) { QuickExit = true };
             p.Start(standby);
             return p;
         }, () => standby.WaitUntilReady(TimeSpan.FromMinutes(1)));

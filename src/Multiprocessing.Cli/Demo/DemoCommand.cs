@@ -1,75 +1,72 @@
-using System.Buffers.Binary;
-using System.Globalization;
-
 namespace Multiprocessing.Cli.Demo;
 
 /// <summary>
-/// The README's first command: one worker per CPU, each prints its name and pid and writes a result into a shared
-/// block; the parent joins them and prints the results.
+/// The README's first command: Python's consumer example in C#. One consumer worker per CPU reads tasks from a
+/// <see cref="JoinableQueue{T}"/>, calls <c>TaskDone</c> for each, stops on a null poison pill and puts its answers
+/// on a second queue; the parent joins the task queue and prints the results.
 /// </summary>
 internal static class DemoCommand
 {
-    private const long Numbers = 1_000_000;
-
     internal static int Run(string[] args)
     {
         _ = args;
-        int n = WorkerProcess.CpuCount;
-        Console.WriteLine($"{WorkerProcess.Current.Name} (pid {Environment.ProcessId}) starts {n} worker(s), one per CPU.");
-        using SharedMemoryBlock results = SharedMemoryBlock.Create(n * sizeof(long));
-        List<WorkerProcess> workers = [];
+        using JoinableQueue<DemoTask?> tasks = JoinableQueue<DemoTask?>.Create();
+        using SharedQueue<string> results = SharedQueue<string>.Create();
+
+        // Start consumers.
+        int numConsumers = WorkerProcess.CpuCount;
+        Console.WriteLine($"Creating {numConsumers} consumers");
+        List<Consumer> consumers = [];
+        for (int i = 0; i < numConsumers; i++)
+        {
+            consumers.Add(new Consumer { Name = $"Consumer-{i + 1}", TaskQueue = tasks, ResultQueue = results });
+        }
+
         try
         {
-            for (int i = 0; i < n; i++)
+            foreach (Consumer w in consumers)
             {
-                long from = Numbers * i / n;
-                long to = Numbers * (i + 1) / n;
-                workers.Add(WorkerProcess.Start(static (block, slot, from, to) => SumOfSquares(block, slot, from, to), results, i, from, to));
+                w.Start();
             }
 
-            foreach (WorkerProcess w in workers)
+            // Enqueue jobs.
+            const int numJobs = 10;
+            for (int i = 0; i < numJobs; i++)
             {
-                if (!w.Join(TimeSpan.FromMinutes(2)))
-                {
-                    Console.Error.WriteLine($"{w.Name} did not finish within 2 minutes.");
-                    return 1;
-                }
+                tasks.Put(new DemoTask(i, i));
             }
 
-            long total = 0;
-            for (int i = 0; i < n; i++)
+            // Add a poison pill for each consumer.
+            for (int i = 0; i < numConsumers; i++)
             {
-                WorkerProcess w = workers[i];
-                long part = BinaryPrimitives.ReadInt64LittleEndian(results.Span[(i * sizeof(long))..]);
-                total += part;
-                string outcome = w.ExitCode == 0 ? part.ToString("N0", CultureInfo.InvariantCulture) : $"failed with exit code {w.ExitCode}: {w.Failure?.Message}";
-                Console.WriteLine($"result from {w.Name} (pid {w.Pid}): {outcome}");
+                tasks.Put(null);
             }
 
-            Console.WriteLine($"sum of the squares of 0..{Numbers - 1:N0}: {total:N0} (expected {(Numbers - 1) * Numbers * ((2 * Numbers) - 1) / 6:N0})");
-            return workers.TrueForAll(w => w.ExitCode == 0) ? 0 : 1;
+            // Wait for all of the tasks to finish (a consumer that dies makes this throw instead of hanging).
+            tasks.Join();
+
+            // Start printing results.
+            for (int i = 0; i < numJobs; i++)
+            {
+                Console.WriteLine($"Result: {results.Get()}");
+            }
+
+            foreach (Consumer w in consumers)
+            {
+                _ = w.Join(TimeSpan.FromMinutes(1));
+            }
+
+            return consumers.TrueForAll(w => w.ExitCode == 0) ? 0 : 1;
         }
         finally
         {
-            foreach (WorkerProcess w in workers)
+            foreach (Consumer w in consumers)
             {
                 w.Dispose();
             }
 
+            tasks.Unlink();
             results.Unlink();
         }
-    }
-
-    private static void SumOfSquares(SharedMemoryBlock block, int slot, long from, long to)
-    {
-        WorkerProcess me = WorkerProcess.Current;
-        Console.WriteLine($"{me.Name} (pid {me.Pid}, parent {WorkerProcess.Parent?.Pid}) sums squares of {from:N0}..{to - 1:N0}");
-        long sum = 0;
-        for (long x = from; x < to; x++)
-        {
-            sum += x * x;
-        }
-
-        BinaryPrimitives.WriteInt64LittleEndian(block.Span[(slot * sizeof(long))..], sum);
     }
 }

@@ -61,4 +61,10 @@ internal struct RingHeader
     [FieldOffset(144)] internal int Closed;
 
     [FieldOffset(148)] internal int Magic;
+
+    /// <summary>
+    /// Free bytes the sleeping producer waits for. Consumers wake it only once that much is free, so that a producer
+    /// facing a full ring of large messages writes a batch per wake-up instead of one message per wake-up.
+    /// </summary>
+    [FieldOffset(152)] internal long SpaceWanted;
 }

@@ -25,7 +25,15 @@ internal unsafe struct RobustMutex
     /// <summary>How often a sleeping waiter wakes up to check that the owner is still alive.</summary>
     internal const long LivenessSliceNs = 100_000_000;
 
+    /// <summary>In <see cref="Waiters"/>: a waiter has been woken and has not looked at the word again yet.</summary>
+    internal const int WakePending = 0x4000_0000;
+
+    /// <summary>In <see cref="Waiters"/>: the number of sleepers (blocking, and async through the FutexWatcher).</summary>
+    internal const int CountMask = WakePending - 1;
+
     [FieldOffset(0)] internal int Word;
+
+    /// <summary>Sleepers counted in the low bits (<see cref="CountMask"/>), plus the <see cref="WakePending"/> flag.</summary>
     [FieldOffset(4)] internal int Waiters;
 
     /// <summary>The owner's managed thread id (only meaningful in the owner's process).</summary>
@@ -79,7 +87,12 @@ internal unsafe struct RobustMutex
                 }
             }
 
-            if (!FutexWait.Sleep(&m->Word, owner, &m->Waiters, deadline, ct, LivenessSliceNs))
+            bool inTime = FutexWait.Sleep(&m->Word, owner, &m->Waiters, deadline, ct, LivenessSliceNs);
+
+            // Whether woken or not, look at the word again only after clearing the flag (full fence): a release that
+            // still saw the flag skipped its wake, and then this read sees the lock free.
+            ClearWakePending(m);
+            if (!inTime)
             {
                 return TryEnterFast(m, pid) ? EnterResult.Acquired : EnterResult.TimedOut;
             }
@@ -114,13 +127,50 @@ internal unsafe struct RobustMutex
         }
     }
 
-    /// <summary>Releases the mutex; the caller has checked that it owns it.</summary>
+    /// <summary>
+    /// Releases the mutex; the caller has checked that it owns it. Wakes one sleeper, unless one woken earlier has
+    /// not run yet: under contention the owner would otherwise pay a wake syscall on every release during the ~20 µs
+    /// the woken process takes to be scheduled.
+    /// </summary>
     internal static void Exit(RobustMutex* m)
     {
         m->OwnerThread = 0;
         Interlocked.Exchange(ref m->Word, 0);
-        FutexWait.Wake(&m->Word, &m->Waiters, 1);
+
+        // The exchange is a full fence, so this read cannot move before it (pairs with the sleeper's increment and
+        // the woken waiter's ClearWakePending, each followed by a read of the word).
+        int w = Volatile.Read(ref m->Waiters);
+        while ((w & CountMask) != 0 && (w & WakePending) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref m->Waiters, w | WakePending, w);
+            if (seen == w)
+            {
+                _ = Futex.Wake(&m->Word, 1);
+                return;
+            }
+
+            w = seen;
+        }
     }
+
+    /// <summary>
+    /// Called by a waiter when it wakes (woken, timed out or not), before it reads the word again. A woken waiter that
+    /// is killed before calling it leaves the flag set; the other sleepers clear it when their liveness slice ends.
+    /// </summary>
+    internal static void ClearWakePending(RobustMutex* m)
+    {
+        if ((Volatile.Read(ref m->Waiters) & WakePending) != 0)
+        {
+            Interlocked.And(ref m->Waiters, ~WakePending);
+        }
+        else
+        {
+            Interlocked.MemoryBarrier();
+        }
+    }
+
+    /// <summary>The number of sleeping waiters (a snapshot).</summary>
+    internal static int SleepingWaiters(RobustMutex* m) => Volatile.Read(ref m->Waiters) & CountMask;
 
     internal static bool IsHeldBy(RobustMutex* m, int pid) => Volatile.Read(ref m->Word) == pid;
 }

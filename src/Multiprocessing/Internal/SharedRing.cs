@@ -133,8 +133,19 @@ internal sealed unsafe partial class SharedRing
     /// <summary>Complete messages in the ring (approximate while others work on it).</summary>
     internal long Count => Math.Max(0, (long)(Volatile.Read(ref _h->MessagesIn) - Volatile.Read(ref _h->MessagesOut)));
 
-    /// <summary>True when some record (possibly a close marker or an orphan chunk) is published and not yet taken.</summary>
-    internal bool HasData => Volatile.Read(ref _h->Tail) != Volatile.Read(ref _h->Head);
+    /// <summary>
+    /// True when some record (possibly a close marker or an orphan chunk) is published and not yet taken. Looks at
+    /// the consumer side's cached view of Tail first, so that a consumer working through a backlog does not pull the
+    /// producer's cache line for every message (a stale cache can only say "maybe": the read then finds out).
+    /// </summary>
+    internal bool HasData
+    {
+        get
+        {
+            ulong head = Volatile.Read(ref _h->Head);
+            return _tailSeen != head || Volatile.Read(ref _h->Tail) != head;
+        }
+    }
 
     internal bool IsClosed => Volatile.Read(ref _h->Closed) != 0;
 
@@ -392,6 +403,9 @@ internal sealed unsafe partial class SharedRing
                 continue;
             }
 
+            // Ask for half the ring (or what this record needs, if more) before being woken. Written before Sleep
+            // counts us as a waiter (an interlocked add), so a consumer that sees the count sees this too.
+            Volatile.Write(ref _h->SpaceWanted, Math.Max(need, _capacity / 2));
             if (!FutexWait.Sleep(SpaceWord, (int)head, &_h->SpaceWaiters, deadline, ct, SliceNs))
             {
                 head = Volatile.Read(ref _h->Head);
@@ -664,8 +678,13 @@ internal sealed unsafe partial class SharedRing
             Volatile.Write(ref _h->MessagesOut, _h->MessagesOut + 1);
         }
 
+        // A full fence: the waiter-count read cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Head, newHead);
-        FutexWait.Wake(SpaceWord, &_h->SpaceWaiters, int.MaxValue);
+        if (Volatile.Read(ref _h->SpaceWaiters) > 0
+            && _capacity - (long)(Volatile.Read(ref _h->Tail) - newHead) >= Volatile.Read(ref _h->SpaceWanted))
+        {
+            _ = Futex.Wake(SpaceWord, int.MaxValue);
+        }
     }
 
     // =========================================================================================================
@@ -722,6 +741,8 @@ internal sealed unsafe partial class SharedRing
             {
                 continue;
             }
+
+            Volatile.Write(ref _h->SpaceWanted, 0L);
 
             if (!FutexWait.Sleep(SpaceWord, (int)head, &_h->SpaceWaiters, deadline, ct, SliceNs))
             {

@@ -61,6 +61,10 @@ internal static partial class Libc
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
+    /// <summary><c>_exit</c>: ends the process at once, without the runtime's shutdown or atexit handlers.</summary>
+    [LibraryImport(Lib, EntryPoint = "_exit")]
+    internal static partial void UnderscoreExit(int status);
+
     [LibraryImport(Lib, EntryPoint = "getpid")]
     internal static partial int GetPid();
 

@@ -43,6 +43,12 @@ internal static partial class Pidfd
     /// <summary>Waits up to <paramref name="timeoutMs"/> (-1: forever) for the process behind the pidfd to exit.</summary>
     internal static unsafe bool WaitExited(SafeFdHandle pidfd, int timeoutMs)
     {
+        if (pidfd.IsInvalid)
+        {
+            // pidfd_open failed because the process was already gone (poll would ignore a negative fd and block).
+            return true;
+        }
+
         bool added = false;
         pidfd.DangerousAddRef(ref added);
         try

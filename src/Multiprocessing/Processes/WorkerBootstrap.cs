@@ -38,6 +38,7 @@ internal static class WorkerBootstrap
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => status.TryFinish(WorkerStatusHeader.StateSignaled, 128 + Libc.SIGTERM, Libc.SIGTERM));
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => status.TryFinish(WorkerStatusHeader.StateSignaled, 128 + 2, 2));
         string name = "worker";
+        bool quickExit = false;
         try
         {
             bool standby = status.Header->SpecLength == 0;
@@ -61,8 +62,11 @@ internal static class WorkerBootstrap
                 DaemonWatcher.Disarm();
             }
 
+            quickExit = spec.QuickExit;
             int code = RunTarget(spec);
-            _ = status.TryFinish(WorkerStatusHeader.StateReturned, code);
+            // The parent reads this instead of the process status, so record what the kernel will report: the low 8 bits.
+            _ = status.TryFinish(WorkerStatusHeader.StateReturned, code & 0xFF);
+            ExitNowIf(quickExit, code);
             return code;
         }
         catch (Exception e)
@@ -76,7 +80,43 @@ internal static class WorkerBootstrap
             }
 
             status.RecordFailure(e, 1);
+            ExitNowIf(quickExit, 1);
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// WorkerProcess.QuickExit: like a forked CPython child's os._exit, skip the runtime's shutdown (ProcessExit
+    /// handlers) once the outcome is recorded; flush the console and remove the names this worker created first.
+    /// </summary>
+    private static void ExitNowIf(bool quickExit, int code)
+    {
+        if (!quickExit)
+        {
+            return;
+        }
+
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Internal.CreatedSegments.UnlinkAll();
+        Libc.UnderscoreExit(code);
+    }
+
+    /// <summary>Records <paramref name="e"/> as the outcome of the worker whose status block is <paramref name="statusName"/>.</summary>
+    internal static void ReportMisstart(string statusName, Exception e)
+    {
+        try
+        {
+            using WorkerStatusBlock status = WorkerStatusBlock.Open(statusName);
+            status.SetState(WorkerStatusHeader.StateRunning);
+            status.RecordFailure(e, 1);
+        }
+        catch (IOException)
+        {
+            // Best effort: the parent still sees the process die.
+        }
+        catch (InvalidDataException)
+        {
         }
     }
 

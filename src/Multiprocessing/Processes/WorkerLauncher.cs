@@ -45,6 +45,7 @@ internal static class WorkerLauncher
     }
 
     /// <summary>The application's deps file: the first entry of APP_CONTEXT_DEPS_FILES (the others are frameworks'), or null.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (single-file app) means no deps file: the app's own executable is started instead.")]
     private static string? AppDepsFile()
     {
         string? all = AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string;

@@ -24,6 +24,7 @@ public class WorkerProcess : IDisposable
     private object _gate = new();
     private string? _name;
     private bool _daemon;
+    private bool _quickExit;
     private ViewKind _view;
     private ulong _viewStartTime;
     private Process? _process;
@@ -84,6 +85,27 @@ public class WorkerProcess : IDisposable
             }
 
             _daemon = value;
+        }
+    }
+
+    /// <summary>
+    /// When true, the worker ends its process at once after the target returns or throws (and its outcome is
+    /// recorded), as a forked CPython child does with <c>os._exit</c>: the console is flushed and the shared objects the
+    /// worker created are removed, but <see cref="AppDomain.ProcessExit"/> handlers do not run in the worker. It makes
+    /// <see cref="Join()"/> return sooner (the runtime's shutdown takes milliseconds). Set it before
+    /// <see cref="Start()"/>. The default is false.
+    /// </summary>
+    public bool QuickExit
+    {
+        get => _quickExit;
+        set
+        {
+            if (_started || _view != ViewKind.None)
+            {
+                throw new InvalidOperationException($"Set QuickExit on worker '{Name}' before starting it.");
+            }
+
+            _quickExit = value;
         }
     }
 
@@ -211,11 +233,14 @@ public class WorkerProcess : IDisposable
             }
 
             Platform.ThrowIfUnsupported();
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(WorkerLauncher.EnvironmentVariable)))
+            if (Environment.GetEnvironmentVariable(WorkerLauncher.EnvironmentVariable) is { Length: > 0 } statusName)
             {
-                // Only reachable when an app without a deps file was started as a worker and Main ran instead of the worker.
-                throw new InvalidOperationException(
+                // Only reachable when an app without a deps file was started as a worker and Main ran instead of the
+                // worker. Tell the parent why, through the status block, rather than start workers recursively.
+                InvalidOperationException e = new(
                     "This process was started as a worker but ran Main instead; call WorkerProcess.RunWorkerIfRequested() on the first line of Main (see the README).");
+                WorkerBootstrap.ReportMisstart(statusName, e);
+                throw e;
             }
 
             byte[] spec = BuildSpec().Encode();
@@ -285,6 +310,7 @@ public class WorkerProcess : IDisposable
         WorkerRegistry.Add(this);
     }
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (single-file app) is handled: the type is then found by name only.")]
     internal WorkerSpec BuildSpec()
     {
         WorkerProcess current = Current;
@@ -303,6 +329,7 @@ public class WorkerProcess : IDisposable
                 Kind = WorkerSpec.KindSubclass,
                 Name = Name,
                 Daemon = _daemon,
+                QuickExit = _quickExit,
                 ParentPid = ProcessLiveness.CurrentPid,
                 ParentStartTime = Segment.CurrentStartTime,
                 ParentName = current.Name,
@@ -359,13 +386,40 @@ public class WorkerProcess : IDisposable
         }
 
         Process process = StartedProcess();
-        if (!process.WaitForExit(timeout))
+        if (_completed)
+        {
+            return true;
+        }
+
+        // The pidfd turns readable as soon as the worker exits; Process.WaitForExit would wait further for .NET's
+        // SIGCHLD thread to reap it. Without a pidfd (the worker exited before it could be opened), use Process.
+        if (_pidfd is { } fd ? !WaitPidfd(fd, timeout) : !process.WaitForExit(timeout))
         {
             return false;
         }
 
         Complete();
         return true;
+    }
+
+    private static bool WaitPidfd(SafeFdHandle fd, TimeSpan timeout)
+    {
+        Deadline deadline = Deadline.After(timeout);
+        while (true)
+        {
+            long ns = deadline.RemainingNanoseconds;
+            int ms = ns < 0 ? -1 : (int)Math.Min(int.MaxValue, (ns + 999_999) / 1_000_000);
+            if (Pidfd.WaitExited(fd, ms))
+            {
+                return true;
+            }
+
+            // poll returned early (EINTR) or timed out: re-check the deadline.
+            if (deadline.HasPassed)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>Waits for the worker to exit, with no time limit.</summary>
@@ -424,7 +478,7 @@ public class WorkerProcess : IDisposable
             return true;
         }
 
-        if (_process is { HasExited: true })
+        if (_pidfd is { } fd ? Pidfd.WaitExited(fd, 0) : _process is { HasExited: true })
         {
             Complete();
             return true;
@@ -443,8 +497,8 @@ public class WorkerProcess : IDisposable
                 return;
             }
 
-            _process.WaitForExit();
-            int raw = _process.ExitCode;
+            // The process has exited (its pidfd is readable, or Process saw it). The worker recorded how it ended, unless a
+            // signal killed it before it could: only then is the raw status needed, which means waiting for .NET to reap it.
             WorkerStatusBlock? status = _status;
             int state = status?.State ?? WorkerStatusHeader.StateCreated;
             int code;
@@ -453,11 +507,11 @@ public class WorkerProcess : IDisposable
                 code = state switch
                 {
                     WorkerStatusHeader.StateSignaled => -status!.Header->Signal,
-                    WorkerStatusHeader.StateReturned or WorkerStatusHeader.StateFailed or WorkerStatusHeader.StateExited => raw,
+                    WorkerStatusHeader.StateReturned or WorkerStatusHeader.StateFailed => status!.Header->ExitCode,
 
-                    // Nothing recorded an ending: the process died without running managed code; .NET reports a
-                    // death by signal n as 128 + n.
-                    _ => raw is > 128 and <= 128 + 64 ? -(raw - 128) : raw,
+                    // Environment.Exit(n) in the worker: n is only known for sure from the process status.
+                    WorkerStatusHeader.StateExited => RawExitCode(_process),
+                    _ => RawExitCodeAsSignal(_process),
                 };
             }
 
@@ -477,6 +531,19 @@ public class WorkerProcess : IDisposable
 
             WorkerRegistry.Remove(this);
         }
+    }
+
+    /// <summary>Nothing recorded an ending: the worker died without running managed code; .NET reports a death by signal n as 128 + n.</summary>
+    private static int RawExitCodeAsSignal(Process process)
+    {
+        int raw = RawExitCode(process);
+        return raw is > 128 and <= 128 + 64 ? -(raw - 128) : raw;
+    }
+
+    private static int RawExitCode(Process process)
+    {
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     private bool JoinView(TimeSpan timeout)

@@ -8,7 +8,7 @@ namespace Multiprocessing.Processes;
 /// </summary>
 internal sealed class WorkerSpec
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
 
     internal const byte KindDelegate = 0;
     internal const byte KindSubclass = 1;
@@ -21,6 +21,8 @@ internal sealed class WorkerSpec
     internal required string Name { get; init; }
 
     internal bool Daemon { get; init; }
+
+    internal bool QuickExit { get; init; }
 
     internal int ParentPid { get; init; }
 
@@ -58,6 +60,7 @@ internal sealed class WorkerSpec
             w.Write(Kind);
             w.Write(Name);
             w.Write(Daemon);
+            w.Write(QuickExit);
             w.Write(ParentPid);
             w.Write(ParentStartTime);
             w.Write(ParentName);
@@ -93,6 +96,7 @@ internal sealed class WorkerSpec
         byte kind = r.ReadByte();
         string name = r.ReadString();
         bool daemon = r.ReadBoolean();
+        bool quickExit = r.ReadBoolean();
         int ppid = r.ReadInt32();
         ulong pstart = r.ReadUInt64();
         string pname = r.ReadString();
@@ -114,6 +118,7 @@ internal sealed class WorkerSpec
             Kind = kind,
             Name = name,
             Daemon = daemon,
+            QuickExit = quickExit,
             ParentPid = ppid,
             ParentStartTime = pstart,
             ParentName = pname,

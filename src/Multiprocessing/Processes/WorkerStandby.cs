@@ -31,6 +31,18 @@ public sealed class WorkerStandby : IDisposable
         }
     }
 
+    /// <summary>The pids of the standby processes waiting now (for tests).</summary>
+    internal int[] Pids
+    {
+        get
+        {
+            lock (_ready)
+            {
+                return [.. _ready.Select(r => r.Process.Id)];
+            }
+        }
+    }
+
     /// <summary>How many standby processes it keeps.</summary>
     public int Count => _count;
 

@@ -9,6 +9,7 @@ internal static class WorkerTargets
     private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
     /// <summary>Checks that the delegate can run in another process and serializes its arguments.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location (single-file app) is handled: the type is then found by name only.")]
     internal static (string TypeName, string Location, int Token, string Method, byte TargetKind, string[] Generic, byte[][] Values) DescribeDelegate(Delegate target, object?[] args)
     {
         if (target.GetInvocationList().Length != 1)

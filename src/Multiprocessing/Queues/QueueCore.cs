@@ -100,19 +100,13 @@ internal sealed unsafe partial class QueueCore : IDisposable
             q->RingDataOffset = ringOffset;
             q->StashCapacity = stashCapacity;
 
-            // Done = DoneOther + Σ Completed must equal MessagesIn (= start): every slot starts at `start` too.
-            ConsumerSlot* slot = (ConsumerSlot*)(data + SlotsOffset);
-            for (int i = 0; i < slots; i++)
+            // Done = DoneOther + Σ Completed must equal MessagesIn (= start); slots start at 0.
+            for (int i = 0; i < slots && atLeastOnce; i++)
             {
-                slot[i].Taken = slot[i].Completed = start;
-                if (atLeastOnce)
-                {
-                    SharedRing.Initialize((RingHeader*)(data + stashesOffset + (i * (StashHeaderArea + stashCapacity))), stashCapacity);
-                }
+                SharedRing.Initialize((RingHeader*)(data + stashesOffset + (i * (StashHeaderArea + stashCapacity))), stashCapacity);
             }
 
-            q->DoneOther = start - unchecked((ulong)slots * start);
-            q->DoneGlobal = start;
+            q->DoneOther = start;
             q->Magic = QueueHeader.MagicValue;
             s.Publish();
             return new QueueCore(s);
@@ -428,6 +422,12 @@ internal sealed unsafe partial class QueueCore : IDisposable
                     if (free && Interlocked.CompareExchange(ref s->Pid, pid, owner) == owner)
                     {
                         s->StartTime = startTime;
+                        int high = Volatile.Read(ref _q->SlotHighWater);
+                        while (high < i + 1 && Interlocked.CompareExchange(ref _q->SlotHighWater, i + 1, high) != high)
+                        {
+                            high = Volatile.Read(ref _q->SlotHighWater);
+                        }
+
                         if (_stashes[i] is { } stash)
                         {
                             // A dead owner may have left a copy it had not yet counted (the message is still in the queue).
@@ -480,7 +480,8 @@ internal sealed unsafe partial class QueueCore : IDisposable
         get
         {
             ulong done = Volatile.Read(ref _q->DoneOther);
-            for (int i = 0; i < _q->SlotCount; i++)
+            int n = Math.Min(Volatile.Read(ref _q->SlotHighWater), _q->SlotCount);
+            for (int i = 0; i < n; i++)
             {
                 done += Volatile.Read(ref _slots[i].Completed);
             }
@@ -515,8 +516,10 @@ internal sealed unsafe partial class QueueCore : IDisposable
             Interlocked.Increment(ref _q->DoneOther);
         }
 
-        Interlocked.Increment(ref _q->DoneGlobal);
-        if (Volatile.Read(ref _q->JoinWaiters) > 0 && (long)(Volatile.Read(ref _ring.Header->MessagesIn) - Volatile.Read(ref _q->DoneGlobal)) <= 0)
+        // Only while someone joins does a TaskDone look at the total (a few slot lines), and the one that finishes
+        // the last task wakes the joiners. The increment above is a full fence, so a joiner that registered after
+        // this read sees our count in its own check.
+        if (Volatile.Read(ref _q->JoinWaiters) > 0 && Unfinished <= 0)
         {
             SignalJoiners();
         }
@@ -624,7 +627,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
                 continue;
             }
 
-            if ((inFlight <= 0 && (_stashes.Length == 0 || _stashes[i]!.Tail == _stashes[i]!.Head))
+            if ((inFlight <= 0 && (_stashes[i] is not { } stash || stash.Tail == stash.Head))
                 || ProcessLiveness.IsSameAndAlive(pid, s->StartTime))
             {
                 continue;
@@ -727,60 +730,4 @@ internal sealed unsafe partial class QueueCore : IDisposable
     }
 
     private static long Align(long n, long to) => (n + to - 1) & ~(to - 1);
-
-    /// <summary>Reads a message into a pooled buffer and, before it leaves the ring, copies it into the consumer's stash.</summary>
-    private struct StashingSink(SharedRing stash, string name) : IRecordSink
-    {
-        internal PooledSink Inner;
-
-        public bool Begin(long length)
-        {
-            long need = SharedRing.RecordHeaderSize + ((length + 7) & ~7L);
-            if (length > stash.MaxWholePayload || (long)(stash.Tail - stash.Head) + need > stash.Capacity)
-            {
-                throw new InvalidOperationException(
-                    $"This process holds too many unfinished tasks of the at-least-once queue '{name}' to take another; call TaskDone for the tasks it has, or create the queue with a larger InFlightBytesPerConsumer.");
-            }
-
-            return Inner.Begin(length);
-        }
-
-        public void Append(ReadOnlySpan<byte> piece) => Inner.Append(piece);
-
-        public void End() => _ = stash.Write(Inner.Span, Deadline.Infinite, default);
-
-        public void Discard() => Inner.Discard();
-    }
-
-    /// <summary>Reads a stashed task and, before it leaves the stash, puts it back on the queue.</summary>
-    private struct RedeliverSink(SharedRing ring) : IRecordSink
-    {
-        internal PooledSink Inner;
-
-        public bool Begin(long length) => Inner.Begin(length);
-
-        public void Append(ReadOnlySpan<byte> piece) => Inner.Append(piece);
-
-        public void End() => _ = ring.Write(Inner.Span, Deadline.Infinite, default);
-
-        public void Discard() => Inner.Discard();
-    }
-
-    /// <summary>Drops a message.</summary>
-    private struct SkipSink : IRecordSink
-    {
-        public readonly bool Begin(long length) => true;
-
-        public readonly void Append(ReadOnlySpan<byte> piece)
-        {
-        }
-
-        public readonly void End()
-        {
-        }
-
-        public readonly void Discard()
-        {
-        }
-    }
 }

@@ -31,11 +31,8 @@ internal struct QueueHeader
     /// <summary>Tasks marked done by processes without a consumer slot (or retired with a dead one's slot).</summary>
     [FieldOffset(64)] internal ulong DoneOther;
 
-    /// <summary>
-    /// Every TaskDone, counted in one place so that the last one can tell cheaply that a joiner must be woken. Only a
-    /// hint (a process killed between its two counts leaves it one behind); the exact count is DoneOther + Σ Completed.
-    /// </summary>
-    [FieldOffset(72)] internal ulong DoneGlobal;
+    /// <summary>One past the highest slot ever claimed: sums over slots stop there (cheap with a few consumers).</summary>
+    [FieldOffset(72)] internal int SlotHighWater;
 
     /// <summary>The joiners' futex word, bumped when the last task is done.</summary>
     [FieldOffset(80)] internal int DoneSignal;

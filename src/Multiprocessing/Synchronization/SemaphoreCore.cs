@@ -70,6 +70,12 @@ internal sealed class SemaphoreCore : IDisposable
     {
         Deadline deadline = Deadline.After(timeout);
         ThrowIfDisposed();
+        if (CountingSemaphore.TryTake(Sem))
+        {
+            return true;
+        }
+
+        using MappingLease lease = MappingLease.Take(_segment);
         return CountingSemaphore.Take(Sem, deadline, ct);
     }
 

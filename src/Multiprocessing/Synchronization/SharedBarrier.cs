@@ -97,6 +97,7 @@ public sealed unsafe class SharedBarrier : IDisposable, Processes.ISharedObject<
     {
         Deadline deadline = Deadline.After(timeout);
         Layout* l = Data;
+        using MappingLease lease = MappingLease.Take(_segment);
         int parties = l->Parties;
         int s = Volatile.Read(ref l->State);
         int index;

@@ -8,28 +8,36 @@ namespace Multiprocessing;
 /// A condition variable shared between processes, Python's <c>multiprocessing.Condition</c>, over a
 /// <see cref="SharedLock"/>: holding <see cref="Lock"/>, a process <see cref="Wait()"/>s (the lock is released while it
 /// waits and taken again before it returns) until another process <see cref="Notify"/>s. <see cref="Notify"/> wakes at
-/// most n waiters; a waiter that timed out is never counted, so a notify is not lost on it.
+/// most n of the processes waiting at that moment; a process that starts waiting later cannot take their wake-up.
 /// </summary>
 /// <remarks>
+/// As in CPython, a notifier hands out wake-ups and then waits, still holding the lock, until the woken waiters have
+/// acknowledged them (so no new waiter can slip in and steal one). The wait for an acknowledgement is bounded by
+/// <see cref="AcknowledgeTimeout"/>, so a waiter that was killed costs the next notifier that long once, instead of a hang.
 /// The segment records the lock's name, so <see cref="Open"/> (and a worker receiving the condition) opens the same
-/// lock. A process killed while waiting stays counted as a waiter, so one later notify may be spent on it.
-/// The creator owns the name: <see cref="Unlink"/> removes it; <see cref="Dispose"/> only closes this process's view.
+/// lock. The creator owns the name: <see cref="Unlink"/> removes it; <see cref="Dispose"/> only closes this process's view.
 /// </remarks>
 public sealed unsafe class SharedCondition : IDisposable, Processes.ISharedObject<SharedCondition>
 {
     private const int LayoutVersion = 1;
     private const int LockNameCapacity = 256;
 
-    [StructLayout(LayoutKind.Explicit, Size = 24 + LockNameCapacity)]
+    /// <summary>How long a notifier waits for each woken waiter to acknowledge before it assumes the waiter died.</summary>
+    public static readonly TimeSpan AcknowledgeTimeout = TimeSpan.FromSeconds(1);
+
+    [StructLayout(LayoutKind.Explicit, Size = 32 + LockNameCapacity)]
     private struct Layout
     {
-        /// <summary>Waiters not yet given a permit; changed only under the lock.</summary>
-        [FieldOffset(0)] internal int Sleepers;
+        /// <summary>Waiters not yet handed a wake-up; changed only under the lock.</summary>
+        [FieldOffset(0)] internal int Sleeping;
 
-        /// <summary>Permits handed to waiters by Notify; a waiter leaves by taking one (or, timed out, by un-counting itself).</summary>
-        [FieldOffset(8)] internal CountingSemaphore Permits;
-        [FieldOffset(16)] internal int LockNameLength;
-        [FieldOffset(24)] internal fixed byte LockName[LockNameCapacity];
+        /// <summary>Wake-ups handed out by Notify.</summary>
+        [FieldOffset(8)] internal CountingSemaphore WakeUps;
+
+        /// <summary>One per waiter that stopped waiting (woken or timed out), before it takes the lock again.</summary>
+        [FieldOffset(16)] internal CountingSemaphore Woken;
+        [FieldOffset(24)] internal int LockNameLength;
+        [FieldOffset(32)] internal fixed byte LockName[LockNameCapacity];
     }
 
     private readonly Segment _segment;
@@ -116,18 +124,20 @@ public sealed unsafe class SharedCondition : IDisposable, Processes.ISharedObjec
         Deadline deadline = Deadline.After(timeout);
         Layout* l = Data;
         ThrowIfNotHeld("wait on");
-        Volatile.Write(ref l->Sleepers, l->Sleepers + 1);
+        using MappingLease lease = MappingLease.Take(_segment);
+        Volatile.Write(ref l->Sleeping, l->Sleeping + 1);
         Lock.Release();
-
         bool notified = false;
         try
         {
-            notified = CountingSemaphore.Take(&l->Permits, deadline, ct);
+            notified = CountingSemaphore.Take(&l->WakeUps, deadline, ct);
         }
         finally
         {
-            // Taken again on every path (timeout, cancellation, abandonment), as a condition's caller expects.
-            Reacquire(l, ref notified);
+            // Acknowledge on every path (woken, timed out, cancelled): a notifier waits for it, or the next one counts
+            // it to forget this waiter. Then take the lock again, as a condition's caller expects (also when abandoned).
+            _ = CountingSemaphore.Release(&l->Woken, 1);
+            _ = Lock.TryAcquire(Deadline.Infinite, default);
         }
 
         return notified;
@@ -168,12 +178,34 @@ public sealed unsafe class SharedCondition : IDisposable, Processes.ISharedObjec
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         Layout* l = Data;
         ThrowIfNotHeld("notify");
-        int k = Math.Min(n, Volatile.Read(ref l->Sleepers));
-        if (k > 0)
+
+        // Waiters that stopped on their own (timed out, cancelled) since the last notify: forget them.
+        while (CountingSemaphore.TryTake(&l->Woken))
         {
-            // Un-count first, then hand out the permits: a waiter that times out meanwhile finds a permit or is still counted.
-            Volatile.Write(ref l->Sleepers, l->Sleepers - k);
-            _ = CountingSemaphore.Release(&l->Permits, k);
+            Volatile.Write(ref l->Sleeping, Math.Max(0, l->Sleeping - 1));
+        }
+
+        int k = Math.Min(n, Volatile.Read(ref l->Sleeping));
+        if (k == 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref l->Sleeping, l->Sleeping - k);
+        _ = CountingSemaphore.Release(&l->WakeUps, k);
+
+        // Hold the lock until the k woken waiters have left the wait, so a new waiter cannot take their wake-up.
+        for (int i = 0; i < k; i++)
+        {
+            if (!CountingSemaphore.Take(&l->Woken, Deadline.After(AcknowledgeTimeout), default))
+            {
+                break;
+            }
+        }
+
+        // A waiter that timed out meanwhile acknowledged without taking its wake-up: withdraw what is left over.
+        while (CountingSemaphore.TryTake(&l->WakeUps))
+        {
         }
     }
 
@@ -199,27 +231,6 @@ public sealed unsafe class SharedCondition : IDisposable, Processes.ISharedObjec
         if (_ownsLock)
         {
             Lock.Dispose();
-        }
-    }
-
-    private void Reacquire(Layout* l, ref bool notified)
-    {
-        try
-        {
-            _ = Lock.TryAcquire(Deadline.Infinite, default);
-        }
-        finally
-        {
-            // Under the lock again (also when it was abandoned). A notify may have counted us after we gave up: then
-            // its permit is there for us; else we are still counted and must un-count ourselves.
-            if (!notified)
-            {
-                notified = CountingSemaphore.TryTake(&l->Permits);
-                if (!notified)
-                {
-                    Volatile.Write(ref l->Sleepers, l->Sleepers - 1);
-                }
-            }
         }
     }
 

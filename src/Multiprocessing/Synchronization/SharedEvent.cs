@@ -67,7 +67,14 @@ public sealed class SharedEvent : IDisposable, Processes.ISharedObject<SharedEve
     public unsafe bool Wait(TimeSpan timeout, CancellationToken ct = default)
     {
         Deadline deadline = Deadline.After(timeout);
-        return EventWord.Wait(Word, deadline, ct);
+        EventWord* e = Word;
+        if (EventWord.IsSet(e))
+        {
+            return true;
+        }
+
+        using MappingLease lease = MappingLease.Take(_segment);
+        return EventWord.Wait(e, deadline, ct);
     }
 
     /// <summary>Waits asynchronously (no thread is blocked meanwhile) until the flag is up.</summary>

@@ -208,7 +208,17 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
     internal unsafe bool TryAcquire(Deadline deadline, CancellationToken ct)
     {
         ThrowIfDisposed();
-        EnterResult r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        EnterResult r;
+        if (RobustMutex.TryEnterFast(_mutex, CurrentProcess.Id))
+        {
+            r = EnterResult.Acquired;
+        }
+        else
+        {
+            using MappingLease lease = MappingLease.Take(_segment);
+            r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        }
+
         if (r == EnterResult.TimedOut)
         {
             return false;
@@ -250,6 +260,9 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
     private unsafe (EnterResult Result, int Owner) Step()
     {
         ThrowIfDisposed();
+
+        // This waiter may be the one a release woke: clear the flag before looking at the word (see RobustMutex.Exit).
+        RobustMutex.ClearWakePending(_mutex);
         EnterResult r = RobustMutex.TryEnterOrTakeOver(_mutex, CurrentProcess.Id, out int owner);
         if (r != EnterResult.TimedOut)
         {

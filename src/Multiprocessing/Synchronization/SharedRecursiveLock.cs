@@ -141,7 +141,17 @@ public sealed unsafe class SharedRecursiveLock : IDisposable, Processes.ISharedO
             return true;
         }
 
-        EnterResult r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        EnterResult r;
+        if (RobustMutex.TryEnterFast(_mutex, CurrentProcess.Id))
+        {
+            r = EnterResult.Acquired;
+        }
+        else
+        {
+            using MappingLease lease = MappingLease.Take(_segment);
+            r = RobustMutex.Enter(_mutex, CurrentProcess.Id, deadline, ct);
+        }
+
         if (r == EnterResult.TimedOut)
         {
             return false;

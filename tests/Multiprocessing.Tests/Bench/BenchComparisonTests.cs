@@ -4,6 +4,28 @@ namespace Multiprocessing.Tests.Bench;
 
 public sealed class BenchComparisonTests
 {
+    [Fact]
+    public void CompareWith_and_the_built_in_table_name_the_counterparts_explicitly()
+    {
+        BenchFigures[] ours =
+        [
+            Latency("process_start_warm", 900, null),
+            Rate("queue_small_batched", 1) with { CompareWith = ["queue_small"] },
+        ];
+        BenchFigures[] python =
+        [
+            Rate("queue_small", 1),
+            Latency("process_start_fork", 4000, null), Latency("process_start_spawn", 100_000, null),
+            Latency("process_start_forkserver", 40_000, null),
+        ];
+
+        List<BenchComparison> pairs = BenchComparison.Pair(ours, python);
+
+        Assert.Equal(
+            [("process_start_warm", "process_start_forkserver"), ("process_start_warm", "process_start_fork"), ("queue_small_batched", "queue_small")],
+            pairs.Select(p => (p.Ours.Name, p.Python.Name)));
+    }
+
     private static BenchFigures Rate(string name, double rate) => new(name, rate, "msgs/s", null, null);
 
     private static BenchFigures Latency(string name, double median, double? p99) => new(name, 1e6 / median, "round_trips/s", median, p99);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Multiprocessing.Cli.Bench;
-using Multiprocessing.Tests.Interop;
+using Multiprocessing.Tests.InteropLayout;
 
 namespace Multiprocessing.Tests.Bench;
 

@@ -1,4 +1,5 @@
-namespace Multiprocessing.Tests.Interop;
+// Not "Multiprocessing.Tests.Interop": that namespace would hide Multiprocessing.Interop from "Interop.Futex" in other tests.
+namespace Multiprocessing.Tests.InteropLayout;
 
 /// <summary>
 /// A fact that is skipped, with a message saying what to install, when a program it needs (gcc, python3) is not on

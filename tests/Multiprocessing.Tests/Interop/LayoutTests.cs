@@ -7,7 +7,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Multiprocessing.Interop;
 
-namespace Multiprocessing.Tests.Interop;
+// Not "Multiprocessing.Tests.Interop": that namespace would hide Multiprocessing.Interop from "Interop.Futex" in other tests.
+namespace Multiprocessing.Tests.InteropLayout;
 
 /// <summary>
 /// The constants and struct layouts in src/Multiprocessing/Interop against the C headers: a small C program is

@@ -39,6 +39,25 @@ public sealed class WorkerLifetimeTests
     }
 
     [Fact]
+    public void A_parent_that_exits_normally_terminates_its_daemon_workers()
+    {
+        using SharedMemoryBlock info = SharedMemoryBlock.Create(16);
+        using WorkerProcess middle = WorkerProcess.Start(static b => StartDaemonAndReturn(b), info);
+        Assert.True(middle.Join(Timeout), "the parent worker did not exit within 60 s");
+        Assert.Equal(0, middle.ExitCode);
+        using SafeFdHandle daemon = Pidfd.Open(BitConverter.ToInt32(info.Span[8..12]));
+        try
+        {
+            Assert.True(Pidfd.WaitExited(daemon, 10_000), "the daemon worker outlived its parent's normal exit");
+        }
+        finally
+        {
+            _ = Pidfd.SendSignal(daemon, Libc.SIGKILL);
+            info.Unlink();
+        }
+    }
+
+    [Fact]
     public void A_non_daemon_worker_outlives_a_parent_killed_with_kill_9()
     {
         using SharedMemoryBlock info = SharedMemoryBlock.Create(16);
@@ -94,6 +113,13 @@ public sealed class WorkerLifetimeTests
     }
 
     private static void StartDaemonThenSleep(SharedMemoryBlock block) => StartChildThenSleep(block, daemon: true);
+
+    private static void StartDaemonAndReturn(SharedMemoryBlock block)
+    {
+        WorkerProcess child = new((Action)SleepForever) { Daemon = true };
+        child.Start();
+        BitConverter.TryWriteBytes(block.Span[8..12], child.Pid);
+    }
 
     private static void StartChildThenSleep(SharedMemoryBlock block, bool daemon)
     {

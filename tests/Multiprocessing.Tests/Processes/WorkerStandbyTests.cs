@@ -38,6 +38,41 @@ public sealed class WorkerStandbyTests
         Assert.Equal("standby boom", p.Failure?.RemoteMessage);
     }
 
+    [Fact]
+    public void A_standby_process_dies_with_a_parent_killed_with_kill_9_and_Dispose_kills_the_rest()
+    {
+        using SharedMemoryBlock info = SharedMemoryBlock.Create(16);
+        using WorkerProcess middle = WorkerProcess.Start(static b => KeepStandbyThenSleep(b), info);
+        WorkerProcessTests.WaitForFlag(info, middle);
+        using Multiprocessing.Interop.SafeFdHandle standbyFd = Multiprocessing.Interop.Pidfd.Open(BitConverter.ToInt32(info.Span[8..12]));
+        try
+        {
+            middle.Kill();
+            Assert.True(middle.Join(Timeout));
+            Assert.True(Multiprocessing.Interop.Pidfd.WaitExited(standbyFd, 10_000), "the standby process outlived its killed parent");
+        }
+        finally
+        {
+            _ = Multiprocessing.Interop.Pidfd.SendSignal(standbyFd, Multiprocessing.Interop.Libc.SIGKILL);
+            _ = Multiprocessing.Internal.SegmentSweeper.Sweep();
+            info.Unlink();
+        }
+
+        WorkerStandby local = new();
+        Assert.True(local.WaitUntilReady(Timeout));
+        int pid = local.Pids.Single();
+        local.Dispose();
+        Assert.False(Multiprocessing.Interop.ProcessLiveness.IsAlive(pid), "Dispose left a standby process running");
+    }
+
+    private static void KeepStandbyThenSleep(SharedMemoryBlock block)
+    {
+        WorkerStandby standby = new();
+        _ = standby.WaitUntilReady(TimeSpan.FromSeconds(60));
+        BitConverter.TryWriteBytes(block.Span[8..12], standby.Pids.Single());
+        WorkerProcessTests.SignalThenSleep(block);
+    }
+
     private static void WriteNumber(SharedMemoryBlock block, int n) =>
         Encoding.UTF8.GetBytes($"{WorkerProcess.Current.Name} {n}").CopyTo(block.Span);
 

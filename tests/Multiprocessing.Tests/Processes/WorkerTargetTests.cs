@@ -21,6 +21,24 @@ public sealed class WorkerTargetTests
     }
 
     [Fact]
+    public void Shared_objects_inside_a_record_argument_travel_by_name_and_overloads_and_generic_methods_resolve()
+    {
+        using SharedMemoryBlock block = SharedMemoryBlock.Create(64);
+        Job job = new(block, [1, 2, 3], "sum");
+        using WorkerProcess p = new((Action<Job>)Write, job);
+        using WorkerProcess generic = new((Action<SharedMemoryBlock, long>)WriteAt<long>, block, 99L);
+        p.Start();
+        Assert.True(p.Join(Timeout));
+        Assert.Null(p.Failure);
+        Assert.Equal("sum=6", Encoding.UTF8.GetString(block.Span[..5]));
+        generic.Start();
+        Assert.True(generic.Join(Timeout));
+        Assert.Null(generic.Failure);
+        Assert.Equal(99L, BitConverter.ToInt64(block.Span[32..40]));
+        block.Unlink();
+    }
+
+    [Fact]
     public void A_lambda_that_captures_a_variable_is_refused_at_start_with_what_to_do()
     {
         int captured = 3;
@@ -66,12 +84,33 @@ public sealed class WorkerTargetTests
     public void Returned_ints_and_Environment_Exit_become_the_exit_code()
     {
         using WorkerProcess returned = WorkerProcess.Start(static () => 5);
+        using WorkerProcess wrapped = WorkerProcess.Start(static () => 257);
         using WorkerProcess exited = WorkerProcess.Start(static () => Environment.Exit(130));
         using WorkerProcess asyncTarget = WorkerProcess.Start(static async () => await Task.Yield());
         Assert.True(returned.Join(Timeout) && exited.Join(Timeout) && asyncTarget.Join(Timeout), "a worker did not exit within 60 s");
+        Assert.True(wrapped.Join(Timeout));
         Assert.Equal(5, returned.ExitCode);
+        Assert.Equal(1, wrapped.ExitCode);
         Assert.Equal(130, exited.ExitCode);
         Assert.Equal(0, asyncTarget.ExitCode);
+    }
+
+    [Fact]
+    public void QuickExit_workers_report_their_outcome_and_remove_the_names_they_created()
+    {
+        string name = Multiprocessing.Internal.SegmentNames.NewAnonymous("quick");
+        using WorkerProcess ok = new((Action<string>)CreateBlockAndReturn, name) { QuickExit = true };
+        using WorkerProcess failing = new((Action<string>)Fail, "quick boom") { QuickExit = true };
+        using WorkerProcess returning = new((Func<int>)ReturnSeven) { QuickExit = true };
+        ok.Start();
+        failing.Start();
+        returning.Start();
+        Assert.True(ok.Join(Timeout) && failing.Join(Timeout) && returning.Join(Timeout), "a worker did not exit within 60 s");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.False(File.Exists("/dev/shm/mp." + name), "a quick exit must still remove the names the worker created");
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Equal("quick boom", failing.Failure?.RemoteMessage);
+        Assert.Equal(7, returning.ExitCode);
     }
 
     [Fact]
@@ -112,6 +151,22 @@ public sealed class WorkerTargetTests
     }
 
     private static void Add(int a, int b) => _ = a + b;
+
+    private static void CreateBlockAndReturn(string name) => SharedMemoryBlock.Create(name, 64).Span[0] = 1;
+
+    private static void Fail(string message) => throw new InvalidOperationException(message);
+
+    private static int ReturnSeven() => 7;
+
+    private static void Write(Job job) => Encoding.UTF8.GetBytes($"{job.Label}={job.Numbers.Sum()}").CopyTo(job.Block.Span);
+
+    // An overload with the same name and arity: the worker must pick the one the delegate named.
+    private static void Write(string text) => Console.WriteLine(text);
+
+    private static void WriteAt<T>(SharedMemoryBlock block, T value)
+        where T : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Write(block.Span[32..], in value);
+
+    public sealed record Job(SharedMemoryBlock Block, int[] Numbers, string Label);
 
     private static void Nothing()
     {

@@ -18,6 +18,7 @@ internal static unsafe class JoinableQueueBackdoor
         ConsumerSlot* s = Slots(q);
         s->Pid = pid;
         s->Taken += (ulong)tasks;
+        Core(q).HeaderForTest->SlotHighWater = Math.Max(1, Core(q).HeaderForTest->SlotHighWater);
     }
 
     /// <summary>Gives this process's slot (with its unfinished tasks) to <paramref name="pid"/>.</summary>

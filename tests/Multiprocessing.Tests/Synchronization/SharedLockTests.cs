@@ -153,6 +153,23 @@ public sealed class SharedLockTests
     }
 
     [Fact]
+    public async Task Disposing_a_handle_while_a_thread_waits_on_it_does_not_pull_the_memory_away()
+    {
+        using SharedLock a = SharedLock.Create();
+        SharedLock b = SharedLock.Open(a.Name);
+        a.Acquire();
+        Task<bool> waiting = Task.Factory.StartNew(() => b.TryAcquire(TimeSpan.FromMilliseconds(300)), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(SpinWait.SpinUntil(() => SleepingWaiters(a) > 0, TestThreads.JoinTimeout));
+        b.Dispose();
+        Assert.False(await waiting.WaitAsync(TestThreads.JoinTimeout));
+        Assert.Throws<ObjectDisposedException>(() => b.TryAcquire(TimeSpan.Zero));
+        a.Release();
+        a.Unlink();
+    }
+
+    private static unsafe int SleepingWaiters(SharedLock l) => RobustMutex.SleepingWaiters(l.Mutex);
+
+    [Fact]
     public void Bad_input_gives_the_documented_exceptions()
     {
         using SharedLock l = SharedLock.Create();

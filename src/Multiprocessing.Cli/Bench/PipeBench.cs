@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Multiprocessing.Cli.Bench;
+
+/// <summary>What the pipe and socket benchmark cases share: the echo worker, the timed round-trip loop, the statistics.</summary>
+internal static class PipeBench
+{
+    internal const int RoundTrips = 50_000;
+    internal const int Warmup = 2_000;
+    internal static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
+    /// <summary>Python's pipe_echo: send back every int until a negative one (Python's None).</summary>
+    internal static void Echo(Connection<int> c)
+    {
+        while (true)
+        {
+            int x = c.Receive();
+            if (x < 0)
+            {
+                return;
+            }
+
+            c.Send(x);
+        }
+    }
+
+    /// <summary>Warm-up, then <see cref="RoundTrips"/> timed round trips; returns (seconds, sorted round-trip times in Stopwatch ticks).</summary>
+    internal static (double Seconds, long[] Rtt) TimeRoundTrips(Connection<int> c)
+    {
+        for (int i = 0; i < Warmup; i++)
+        {
+            c.Send(i);
+            _ = c.Receive();
+        }
+
+        long[] rtt = new long[RoundTrips];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < RoundTrips; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            c.Send(i);
+            _ = c.Receive();
+            rtt[i] = Stopwatch.GetTimestamp() - t0;
+        }
+
+        long end = Stopwatch.GetTimestamp();
+        c.Send(-1);
+        Array.Sort(rtt);
+        return ((end - start) / (double)Stopwatch.Frequency, rtt);
+    }
+
+    /// <summary>A round-trip result with mp_bench.py's latency fields (median, nearest-rank p99, min).</summary>
+    internal static BenchResult Latency(string name, double seconds, long[] sortedRtt, Dictionary<string, object?> extraParams)
+    {
+        Dictionary<string, object?> p = new() { ["payload"] = "int", ["duplex"] = true, ["warmup"] = Warmup };
+        foreach (KeyValuePair<string, object?> kv in extraParams)
+        {
+            p[kv.Key] = kv.Value;
+        }
+
+        int n = sortedRtt.Length;
+        return new BenchResult
+        {
+            Name = name,
+            Params = p,
+            Count = n,
+            Seconds = seconds,
+            RateUnit = "round_trips/s",
+            MedianUs = Math.Round(Us(Median(sortedRtt)), 3),
+            P99Us = Math.Round(Us(sortedRtt[((99 * n) + 99) / 100 - 1]), 3),
+            Extra = new() { ["min_us"] = Math.Round(Us(sortedRtt[0]), 3), ["max_us"] = Math.Round(Us(sortedRtt[^1]), 1) },
+        };
+    }
+
+    private static double Median(long[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2.0;
+
+    private static double Us(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
+
+    /// <summary>The duplex pipe ping-pong with the echo in a worker; the parent times.</summary>
+    internal static (double Seconds, long[] Rtt) PipePingPong()
+    {
+        var (parent, child) = Pipe.Create<int>();
+        using (parent)
+        using (WorkerProcess echo = WorkerProcess.Start(static (Connection<int> c) => Echo(c), child))
+        {
+            child.Close();
+            (double, long[]) r = TimeRoundTrips(parent);
+            Reap(echo);
+            return r;
+        }
+    }
+
+    internal static void Reap(WorkerProcess w)
+    {
+        if (!w.Join(Patience))
+        {
+            w.Kill();
+            throw new TimeoutException($"{w.Name} did not exit within {Patience.TotalSeconds:0} s.");
+        }
+
+        if (w.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{w.Name} failed with exit code {w.ExitCode}: {w.Failure}");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+namespace Multiprocessing.Tests.Pipes;
+
+/// <summary>The contract on a shared-memory pipe with a small ring (so that large messages stream), plus pipe-only behaviour.</summary>
+public sealed class PipeTests : ConnectionContractTests
+{
+    protected override (Connection<T> A, Connection<T> B) Connect<T>() => Pipe.Create<T>(bufferSize: 4096);
+
+    [Fact]
+    public void One_way_pipe_sends_from_writer_to_reader_only()
+    {
+        var (reader, writer) = Pipe.CreateOneWay<int>();
+        using (reader)
+        using (writer)
+        {
+            Assert.True(writer.CanSend);
+            Assert.False(writer.CanReceive);
+            Assert.True(reader.CanReceive);
+            Assert.False(reader.CanSend);
+            writer.Send(3);
+            Assert.Equal(3, reader.Receive());
+            Assert.Throws<InvalidOperationException>(() => reader.Send(1));
+            Assert.Throws<InvalidOperationException>(() => writer.Receive());
+        }
+    }
+
+    [Fact]
+    public async Task A_full_ring_blocks_the_writer_until_the_reader_makes_room()
+    {
+        var (a, b) = Pipe.Create<long>(bufferSize: 4096);
+        using (a)
+        using (b)
+        {
+            const int n = 100_000;
+            Task sender = Task.Run(() =>
+            {
+                for (long i = 0; i < n; i++)
+                {
+                    a.Send(i);
+                }
+            });
+            for (long i = 0; i < n; i++)
+            {
+                Assert.True(b.TryReceive(out long v, Patience));
+                Assert.Equal(i, v);
+            }
+
+            await sender.WaitAsync(Patience);
+        }
+    }
+
+    [Fact]
+    public void The_segment_is_removed_once_both_ends_are_closed()
+    {
+        string[] before = ShmNames();
+        var (a, b) = Pipe.Create<int>();
+        Assert.Single(ShmNames().Except(before));
+        a.Close();
+        b.Close();
+        Assert.Empty(ShmNames().Except(before));
+    }
+
+    [Fact]
+    public void Bad_buffer_sizes_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pipe.Create<int>(bufferSize: 5000));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Pipe.Create<int>(bufferSize: 1024));
+    }
+
+    [Fact]
+    public async Task Ping_pong_across_threads_keeps_every_message()
+    {
+        var (a, b) = Pipe.Create<int>();
+        using (a)
+        using (b)
+        {
+            Task echo = Task.Run(() =>
+            {
+                while (true)
+                {
+                    int x = b.Receive();
+                    if (x < 0)
+                    {
+                        return;
+                    }
+
+                    b.Send(x + 1);
+                }
+            });
+            for (int i = 0; i < 20_000; i++)
+            {
+                a.Send(i);
+                Assert.True(a.TryReceive(out int r, Patience));
+                Assert.Equal(i + 1, r);
+            }
+
+            a.Send(-1);
+            await echo.WaitAsync(Patience);
+        }
+    }
+
+    internal static string[] ShmNames() => [.. Directory.GetFiles("/dev/shm", "mp.pipe-*")];
+}
