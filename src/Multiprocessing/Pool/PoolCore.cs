@@ -239,22 +239,30 @@ internal sealed class PoolCore : IDisposable
         {
         }
 
-        _ = _reader.Join(TimeSpan.FromSeconds(5));
-        _ = _dispatcher.Join(TimeSpan.FromSeconds(5));
+        bool readerDone = _reader.Join(TimeSpan.FromSeconds(5));
+        bool dispatcherDone = _dispatcher.Join(TimeSpan.FromSeconds(5));
         lock (_gate)
         {
             foreach (PoolWorker w in _workers.Concat(_toDispose))
             {
                 w.Handle?.Kill();
                 w.Handle?.Dispose();
-                w.Tasks.Dispose();
+                if (dispatcherDone)
+                {
+                    w.Tasks.Dispose();
+                }
             }
 
             _workers.Clear();
             _toDispose.Clear();
         }
 
-        _backend.Dispose();
+        // Unmapping a queue under a thread that still uses it would crash the process. If a thread did not stop (a
+        // progress callback that blocks), leave the queues mapped: their names go when this process exits.
+        if (readerDone && dispatcherDone)
+        {
+            _backend.Dispose();
+        }
     }
 
     private void ThrowIfNotOpenLocked()
