@@ -46,6 +46,8 @@ internal sealed class PoolCore : IDisposable
     private int _startFailures;
 
     private const int MaxStartFailures = 3;
+    private const int MaxPacketBytes = 64 << 10;
+    private readonly PoolBuffer _packet = new(MaxPacketBytes + 64);
 
     internal PoolCore(IPoolBackend backend, ProcessPoolOptions options)
     {
@@ -239,22 +241,30 @@ internal sealed class PoolCore : IDisposable
         {
         }
 
-        _ = _reader.Join(TimeSpan.FromSeconds(5));
-        _ = _dispatcher.Join(TimeSpan.FromSeconds(5));
+        bool readerDone = _reader.Join(TimeSpan.FromSeconds(5));
+        bool dispatcherDone = _dispatcher.Join(TimeSpan.FromSeconds(5));
         lock (_gate)
         {
             foreach (PoolWorker w in _workers.Concat(_toDispose))
             {
                 w.Handle?.Kill();
                 w.Handle?.Dispose();
-                w.Tasks.Dispose();
+                if (dispatcherDone)
+                {
+                    w.Tasks.Dispose();
+                }
             }
 
             _workers.Clear();
             _toDispose.Clear();
         }
 
-        _backend.Dispose();
+        // Unmapping a queue under a thread that still uses it would crash the process. If a thread did not stop (a
+        // progress callback that blocks), leave the queues mapped: their names go when this process exits.
+        if (readerDone && dispatcherDone)
+        {
+            _backend.Dispose();
+        }
     }
 
     private void ThrowIfNotOpenLocked()
@@ -466,16 +476,81 @@ internal sealed class PoolCore : IDisposable
             }
 
             dispose.Clear();
-            foreach ((PoolWorker w, byte[] frame) in sends)
-            {
-                Send(w, frame);
-            }
-
+            SendAll(sends);
             sends.Clear();
         }
     }
 
-    private void Send(PoolWorker w, byte[] frame)
+    /// <summary>
+    /// Sends each worker its frames in order, packing runs of small ones into TaskBatch messages: tasks are still
+    /// assigned and accounted one chunk at a time, but a burst of tiny tasks costs one queue operation (and at most
+    /// one wake-up) per packet instead of one per task.
+    /// </summary>
+    private void SendAll(List<(PoolWorker Worker, byte[] Frame)> sends)
+    {
+        if (sends.Count == 1)
+        {
+            Send(sends[0].Worker, sends[0].Frame);
+            return;
+        }
+
+        foreach (PoolWorker w in sends.Select(x => x.Worker).Distinct().ToList())
+        {
+            int n = 0;
+            byte[]? single = null;
+            foreach ((PoolWorker x, byte[] frame) in sends)
+            {
+                if (x != w)
+                {
+                    continue;
+                }
+
+                if (frame.Length > MaxPacketBytes / 4)
+                {
+                    Flush(w, ref n, ref single);
+                    Send(w, frame);
+                    continue;
+                }
+
+                if (n > 0 && _packet.Length + 4 + frame.Length > MaxPacketBytes)
+                {
+                    Flush(w, ref n, ref single);
+                }
+
+                if (n == 0)
+                {
+                    _packet.Clear();
+                    _packet.WriteByte(PoolFrames.TaskBatch);
+                    _packet.WriteInt32(0);
+                    single = frame;
+                }
+
+                _packet.WriteInt32(frame.Length);
+                _packet.Write(frame);
+                n++;
+            }
+
+            Flush(w, ref n, ref single);
+        }
+
+        void Flush(PoolWorker w, ref int n, ref byte[]? single)
+        {
+            if (n == 1)
+            {
+                Send(w, single!);
+            }
+            else if (n > 1)
+            {
+                _packet.PatchInt32(1, n);
+                Send(w, _packet.WrittenSpan);
+            }
+
+            n = 0;
+            single = null;
+        }
+    }
+
+    private void Send(PoolWorker w, ReadOnlySpan<byte> frame)
     {
         // A worker that stops reading (dead, or busy with a long task while its queue is full) must not block the
         // dispatcher forever: re-check between bounded waits.

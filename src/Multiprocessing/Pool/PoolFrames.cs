@@ -20,6 +20,10 @@ internal static class PoolFrames
     /// <summary>[op]: finish and exit.</summary>
     internal const byte Stop = 3;
 
+    /// <summary>[op][n:int32][(length:int32, frame) × n]: several parent → worker frames in one queue message.</summary>
+    internal const byte TaskBatch = 5;
+
+
     /// <summary>[op][chunk id:int64][count:int32][elapsed ns:int64][encoded results].</summary>
     internal const byte Result = 10;
 

@@ -5,119 +5,179 @@ namespace Multiprocessing.Pool;
 /// <summary>
 /// What a pool worker runs: read a message, run the chunk, send the result, until Stop. It holds no state the parent
 /// depends on: if it dies, the parent learns it from the process's exit and fails (or retries) what it had sent it.
-/// While more chunks wait in its queue, it holds results back and sends them as one batch (fewer queue operations
+/// The parent may send several frames as one TaskBatch message. While more chunks wait, it holds results back and sends them as one batch (fewer queue operations
 /// and wake-ups for tiny tasks); it sends at once whenever its queue is empty, so a lone task is never delayed.
 /// </summary>
-internal static class PoolWorkerLoop
+internal sealed class PoolWorkerLoop
 {
     private const int MaxBatch = 256;
     private const int MaxBatchBytes = 64 << 10;
 
-    internal static void Run(IPoolChannel tasks, IPoolChannel results)
+    private readonly IPoolChannel _tasks;
+    private readonly IPoolChannel _results;
+    private readonly Dictionary<int, ChunkRunner> _runners = [];
+    private readonly Dictionary<int, Exception> _unresolved = [];
+    private readonly PoolBuffer _output = new(4096);
+    private readonly PoolBuffer _batch = new(4096);
+    private int _batched;
+
+    private PoolWorkerLoop(IPoolChannel tasks, IPoolChannel results)
     {
-        Dictionary<int, ChunkRunner> runners = [];
-        Dictionary<int, Exception> unresolved = [];
+        _tasks = tasks;
+        _results = results;
+    }
+
+    internal static void Run(IPoolChannel tasks, IPoolChannel results) => new PoolWorkerLoop(tasks, results).Loop();
+
+    private void Loop()
+    {
         PoolBuffer input = new(4096);
-        PoolBuffer output = new(4096);
-        PoolBuffer batch = new(4096);
-        int batched = 0;
         while (true)
         {
             // Never block on an empty queue while holding results back.
-            if (batched > 0 && tasks.IsEmpty)
+            if (_batched > 0 && _tasks.IsEmpty)
             {
-                Flush(results, batch, ref batched);
+                Flush();
             }
 
-            if (!tasks.TryReceive(input, Timeout.InfiniteTimeSpan))
+            if (!_tasks.TryReceive(input, Timeout.InfiniteTimeSpan))
             {
                 continue;
             }
 
-            PoolFrameReader reader = new(input.WrittenSpan);
-            byte op = reader.ReadByte();
-            switch (op)
+            ReadOnlyMemory<byte> message = input.WrittenMemory;
+            if (message.Span[0] != PoolFrames.TaskBatch)
             {
-                case PoolFrames.Initialize:
-                    try
-                    {
-                        PoolInitializer.Run(ref reader);
-                    }
-#pragma warning disable CA1031 // Any initializer failure is reported to the parent, which stops the pool.
-                    catch (Exception e)
-#pragma warning restore CA1031
-                    {
-                        output.Clear();
-                        output.WriteByte(PoolFrames.InitFailed);
-                        output.WriteInt32(Environment.ProcessId);
-                        WriteException(output, e);
-                        Send(results, output.WrittenSpan);
-                        return;
-                    }
-
-                    break;
-
-                case PoolFrames.DefineTarget:
+                if (!Handle(message, moreQueued: !_tasks.IsEmpty))
                 {
-                    int id = 0;
-                    try
-                    {
-                        PoolFrameReader peek = reader;
-                        id = peek.ReadInt32();
-                        (id, ChunkRunner runner) = PoolTargetResolver.ReadRunner(ref reader);
-                        runners[id] = runner;
-                    }
-#pragma warning disable CA1031 // A function that cannot be found fails the chunks that name it, not the worker.
-                    catch (Exception e)
-#pragma warning restore CA1031
-                    {
-                        unresolved[id] = e;
-                    }
-
-                    break;
+                    return;
                 }
 
-                case PoolFrames.Chunk:
-                    RunChunk(ref reader, input, output, runners, unresolved);
-                    if (batched == 0 && tasks.IsEmpty)
-                    {
-                        Send(results, output.WrittenSpan);
-                        break;
-                    }
+                continue;
+            }
 
-                    if (batched == 0)
-                    {
-                        batch.Clear();
-                        batch.WriteByte(PoolFrames.ResultBatch);
-                        batch.WriteInt32(0);
-                    }
+            PoolFrameReader reader = new(message.Span);
+            _ = reader.ReadByte();
+            int n = reader.ReadInt32();
+            int position = reader.Position;
+            for (int i = 0; i < n; i++)
+            {
+                PoolFrameReader lengthReader = new(message.Span[position..]);
+                int length = lengthReader.ReadInt32();
+                if (length <= 0 || length > message.Length - position - 4)
+                {
+                    throw PoolFrameReader.Corrupt($"task {i} of a batch of {n} claims {length} bytes");
+                }
 
-                    batch.WriteInt32(output.Length);
-                    batch.Write(output.WrittenSpan);
-                    batched++;
-                    if (batched >= MaxBatch || batch.Length >= MaxBatchBytes || tasks.IsEmpty)
-                    {
-                        Flush(results, batch, ref batched);
-                    }
-
-                    break;
-
-                case PoolFrames.Stop:
-                    Flush(results, batch, ref batched);
+                if (!Handle(message.Slice(position + 4, length), moreQueued: i < n - 1 || !_tasks.IsEmpty))
+                {
                     return;
+                }
 
-                default:
-                    throw PoolFrameReader.Corrupt($"operation {op} sent to a pool worker");
+                position += 4 + length;
             }
         }
     }
 
-    private static void RunChunk(ref PoolFrameReader reader, PoolBuffer input, PoolBuffer output, Dictionary<int, ChunkRunner> runners, Dictionary<int, Exception> unresolved)
+    /// <summary>Handles one frame; false when the worker must exit.</summary>
+    private bool Handle(ReadOnlyMemory<byte> frame, bool moreQueued)
+    {
+        PoolFrameReader reader = new(frame.Span);
+        byte op = reader.ReadByte();
+        switch (op)
+        {
+            case PoolFrames.Initialize:
+                try
+                {
+                    PoolInitializer.Run(ref reader);
+                }
+#pragma warning disable CA1031 // Any initializer failure is reported to the parent, which stops the pool.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Flush();
+                    _output.Clear();
+                    _output.WriteByte(PoolFrames.InitFailed);
+                    _output.WriteInt32(Environment.ProcessId);
+                    WriteException(_output, e);
+                    Send(_results, _output.WrittenSpan);
+                    return false;
+                }
+
+                return true;
+
+            case PoolFrames.DefineTarget:
+            {
+                int id = 0;
+                try
+                {
+                    PoolFrameReader peek = reader;
+                    id = peek.ReadInt32();
+                    (id, ChunkRunner runner) = PoolTargetResolver.ReadRunner(ref reader);
+                    _runners[id] = runner;
+                }
+#pragma warning disable CA1031 // A function that cannot be found fails the chunks that name it, not the worker.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    _unresolved[id] = e;
+                }
+
+                return true;
+            }
+
+            case PoolFrames.Chunk:
+                RunChunk(ref reader, frame, _output, _runners, _unresolved);
+                if (_batched == 0 && !moreQueued)
+                {
+                    Send(_results, _output.WrittenSpan);
+                    return true;
+                }
+
+                if (_batched == 0)
+                {
+                    _batch.Clear();
+                    _batch.WriteByte(PoolFrames.ResultBatch);
+                    _batch.WriteInt32(0);
+                }
+
+                _batch.WriteInt32(_output.Length);
+                _batch.Write(_output.WrittenSpan);
+                _batched++;
+                if (_batched >= MaxBatch || _batch.Length >= MaxBatchBytes || !moreQueued)
+                {
+                    Flush();
+                }
+
+                return true;
+
+            case PoolFrames.Stop:
+                Flush();
+                return false;
+
+            default:
+                throw PoolFrameReader.Corrupt($"operation {op} sent to a pool worker");
+        }
+    }
+
+    private void Flush()
+    {
+        if (_batched == 0)
+        {
+            return;
+        }
+
+        _batch.PatchInt32(1, _batched);
+        Send(_results, _batch.WrittenSpan);
+        _batched = 0;
+    }
+
+    private static void RunChunk(ref PoolFrameReader reader, ReadOnlyMemory<byte> frame, PoolBuffer output, Dictionary<int, ChunkRunner> runners, Dictionary<int, Exception> unresolved)
     {
         long chunkId = reader.ReadInt64();
         int targetId = reader.ReadInt32();
         int count = reader.ReadInt32();
-        ReadOnlyMemory<byte> arguments = input.WrittenMemory[reader.Position..];
+        ReadOnlyMemory<byte> arguments = frame[reader.Position..];
         output.Clear();
         Exception? error;
         int failedIndex = 0;
@@ -165,18 +225,6 @@ internal static class PoolWorkerLoop
         output.WriteString(e.GetType().FullName);
         output.WriteString(e.Message);
         output.WriteString(e.StackTrace ?? "");
-    }
-
-    private static void Flush(IPoolChannel results, PoolBuffer batch, ref int batched)
-    {
-        if (batched == 0)
-        {
-            return;
-        }
-
-        batch.PatchInt32(1, batched);
-        Send(results, batch.WrittenSpan);
-        batched = 0;
     }
 
     private static void Send(IPoolChannel results, ReadOnlySpan<byte> frame)

@@ -24,9 +24,9 @@ internal sealed class ProcessPoolBackend : IPoolBackend
 
     public IPoolWorkerHandle StartWorker(string name, IPoolChannel tasks)
     {
-        WorkerProcess worker = new((Action<SharedQueue<byte[]>, SharedQueue<byte[]>>)PoolWorkerMain.Run, ((QueueChannel)tasks).Queue, _results.Queue)
+        WorkerProcess worker = new((Action)PoolWorkerMain.Run)
         {
-            Name = name,
+            Name = PoolWorkerMain.WorkerName(name, ((QueueChannel)tasks).Queue.Name, _results.Queue.Name),
             Daemon = true,
         };
         try
