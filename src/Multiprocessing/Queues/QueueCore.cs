@@ -167,7 +167,8 @@ internal sealed unsafe partial class QueueCore : IDisposable
 
     internal RingStatus Put(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
-        ThrowIfDisposed();
+        // A Dispose from another thread while this put waits unmaps only once it is done.
+        using MappingLease lease = TakeLease();
         if ((long)prefix.Length + body.Length > MaxPayload)
         {
             throw new ArgumentException(
@@ -236,7 +237,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     internal RingStatus Get<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
-        ThrowIfDisposed();
+        using MappingLease lease = TakeLease();
         while (true)
         {
             if (_ring.HasData)
@@ -558,7 +559,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     /// <summary>Waits until every task put has been marked done. False on timeout; throws if a consumer died holding tasks.</summary>
     internal bool Join(Deadline deadline, CancellationToken ct)
     {
-        ThrowIfDisposed();
+        using MappingLease lease = TakeLease();
         Interlocked.Increment(ref _q->JoinWaiters);
         try
         {
@@ -728,6 +729,20 @@ internal sealed unsafe partial class QueueCore : IDisposable
     internal void Unlink() => _segment.Unlink();
 
     public void Dispose() => _segment.Dispose();
+
+    private MappingLease TakeLease()
+    {
+        ThrowIfDisposed();
+        try
+        {
+            return MappingLease.Take(_segment);
+        }
+        catch (ObjectDisposedException)
+        {
+            ThrowIfDisposed();
+            throw;
+        }
+    }
 
     internal void ThrowIfDisposed()
     {

@@ -546,6 +546,36 @@ public sealed class QueueTests
         }
     }
 
+    [Fact]
+    public void Dispose_while_another_thread_waits_in_get_does_not_pull_the_memory_from_under_it()
+    {
+        string name = UniqueName();
+        using SharedQueue<int> owner = SharedQueue<int>.Create(name);
+        try
+        {
+            SharedQueue<int> view = SharedQueue<int>.Open(name);
+            using ManualResetEventSlim waiting = new();
+            int got = 0;
+            Thread consumer = new(() =>
+            {
+                waiting.Set();
+                _ = view.TryGet(out got, Long);
+            });
+            consumer.Start();
+            waiting.Wait(Long);
+            Thread.Sleep(50); // let it block inside TryGet
+            view.Dispose();
+            owner.Put(99);
+            Assert.True(consumer.Join(Long));
+            Assert.Equal(99, got);
+            Assert.Throws<ObjectDisposedException>(() => view.Get());
+        }
+        finally
+        {
+            owner.Unlink();
+        }
+    }
+
     internal static int DeadPid()
     {
         using Process p = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
