@@ -8,6 +8,9 @@ namespace Multiprocessing.Pipes;
 /// for its whole time slice, whereas a futex wake-up preempts it at once. With one usable CPU (for example under
 /// <c>taskset -c 0</c>), or when the peer last waited on this very CPU (the scheduler put both on one CPU, as it
 /// does when busy loops leave no CPU idle), spinning only delays the peer that must run here: yield a few times, then sleep.
+/// Yielding keeps both processes on that CPU even when another one turns idle (the scheduler does not move a task
+/// that ran a moment ago), so one co-located wait in 32 sleeps at once instead: its wake-up then lands on an idle CPU
+/// if there is one, and the two ends go back to spinning on two CPUs.
 /// </summary>
 internal struct PipeSpinner
 {
@@ -23,10 +26,18 @@ internal struct PipeSpinner
     /// <summary>A spinner that yields rather than spins when <paramref name="sharesCpuWithPeer"/> (or on one CPU).</summary>
     internal PipeSpinner(bool sharesCpuWithPeer) => _yield = sharesCpuWithPeer || !s_multiCore;
 
+    /// <summary>A spinner whose budget is already spent: the caller sleeps at once.</summary>
+    internal static PipeSpinner SleepAtOnce => new(false) { _count = int.MaxValue / 2 };
+
     /// <summary>Spins or yields once; false when the budget is spent and the caller should sleep.</summary>
     internal bool SpinOnce()
     {
         int n = _count++;
+        if (n >= int.MaxValue / 2)
+        {
+            return false;
+        }
+
         if (!_yield)
         {
             if (n < TightRounds)

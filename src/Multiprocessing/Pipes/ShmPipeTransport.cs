@@ -42,6 +42,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private long _cachedWp;
     private long _lastPeerCheckTick;
     private long _lastWakeReadPos = -1;
+    private int _colocatedWaits;
     private int _closed;
 
     /// <summary>1 for the open end plus one per operation in flight; the mapping is released when it reaches 0.</summary>
@@ -334,7 +335,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         bool mayBlock = deadline.IsInfinite || !deadline.HasPassed;
-        PipeSpinner spinner = new(mayBlock && SharesCpuWithPeer());
+        PipeSpinner spinner = Spinner(mayBlock);
         while (true)
         {
             ThrowIfClosed();
@@ -377,7 +378,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             return;
         }
 
-        PipeSpinner spinner = new(SharesCpuWithPeer());
+        PipeSpinner spinner = Spinner(true);
         while (true)
         {
             _cachedRp = Volatile.Read(ref _tx->ReadPos);
@@ -406,6 +407,17 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
             _ = FutexWait.Sleep(&_tx->SpaceSeq, seq, &_tx->WriterWaiters, Deadline.Infinite, default, SliceNs);
         }
+    }
+
+    /// <summary>Spin, yield or sleep at once (see <see cref="PipeSpinner"/>), from where this end and its peer last waited.</summary>
+    private PipeSpinner Spinner(bool mayBlock)
+    {
+        if (!mayBlock || !SharesCpuWithPeer())
+        {
+            return new PipeSpinner(false);
+        }
+
+        return (++_colocatedWaits & 31) == 0 ? PipeSpinner.SleepAtOnce : new PipeSpinner(true);
     }
 
     /// <summary>

@@ -4,20 +4,6 @@ using System.Security.Authentication;
 
 namespace Multiprocessing.Tests.Pipes;
 
-/// <summary>The contract over a Unix domain socket with authentication.</summary>
-public sealed class UnixSocketConnectionTests : ConnectionContractTests
-{
-    protected override (Connection<T> A, Connection<T> B) Connect<T>() =>
-        SocketPairs.Connect<T>(SocketPairs.NewUnixEndPoint(), new ConnectionOptions { AuthKey = "secret key"u8.ToArray() });
-}
-
-/// <summary>The contract over TCP on the loopback, without a key.</summary>
-public sealed class TcpConnectionTests : ConnectionContractTests
-{
-    protected override (Connection<T> A, Connection<T> B) Connect<T>() =>
-        SocketPairs.Connect<T>(new IPEndPoint(IPAddress.Loopback, 0), null);
-}
-
 internal static class SocketPairs
 {
     internal static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
