@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Multiprocessing.Pool;
 
 /// <summary>The shared loop, over the decoded argument record <typeparamref name="TArgs"/>.</summary>
@@ -8,6 +9,7 @@ internal abstract class ChunkRunner<TArgs, TResult> : ChunkRunner
 
     protected abstract TResult Invoke(in TArgs args);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal sealed override Exception? Run(ReadOnlyMemory<byte> arguments, int count, PoolBuffer results, out int failedIndex)
     {
         if (_args.Length < count)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace Multiprocessing.Pool;
@@ -29,6 +30,7 @@ internal sealed class PoolWorkerLoop
 
     internal static void Run(IPoolChannel tasks, IPoolChannel results) => new PoolWorkerLoop(tasks, results).Loop();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop()
     {
         PoolBuffer input = new(4096);
@@ -80,6 +82,7 @@ internal sealed class PoolWorkerLoop
     }
 
     /// <summary>Handles one frame; false when the worker must exit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Handle(ReadOnlyMemory<byte> frame, bool moreQueued)
     {
         PoolFrameReader reader = new(frame.Span);
@@ -160,6 +163,7 @@ internal sealed class PoolWorkerLoop
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Flush()
     {
         if (_batched == 0)
@@ -172,6 +176,7 @@ internal sealed class PoolWorkerLoop
         _batched = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChunk(ref PoolFrameReader reader, ReadOnlyMemory<byte> frame, PoolBuffer output, Dictionary<int, ChunkRunner> runners, Dictionary<int, Exception> unresolved)
     {
         long chunkId = reader.ReadInt64();
