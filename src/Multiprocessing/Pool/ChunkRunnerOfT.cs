@@ -9,7 +9,6 @@ internal abstract class ChunkRunner<TArgs, TResult> : ChunkRunner
 
     protected abstract TResult Invoke(in TArgs args);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal sealed override Exception? Run(ReadOnlyMemory<byte> arguments, int count, PoolBuffer results, out int failedIndex)
     {
         if (_args.Length < count)

@@ -30,7 +30,6 @@ internal sealed class PoolWorkerLoop
 
     internal static void Run(IPoolChannel tasks, IPoolChannel results) => new PoolWorkerLoop(tasks, results).Loop();
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop()
     {
         PoolBuffer input = new(4096);
@@ -82,7 +81,6 @@ internal sealed class PoolWorkerLoop
     }
 
     /// <summary>Handles one frame; false when the worker must exit.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Handle(ReadOnlyMemory<byte> frame, bool moreQueued)
     {
         PoolFrameReader reader = new(frame.Span);
@@ -163,7 +161,6 @@ internal sealed class PoolWorkerLoop
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Flush()
     {
         if (_batched == 0)
@@ -176,7 +173,6 @@ internal sealed class PoolWorkerLoop
         _batched = 0;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChunk(ref PoolFrameReader reader, ReadOnlyMemory<byte> frame, PoolBuffer output, Dictionary<int, ChunkRunner> runners, Dictionary<int, Exception> unresolved)
     {
         long chunkId = reader.ReadInt64();
