@@ -169,6 +169,19 @@ internal unsafe struct RobustMutex
         }
     }
 
+    /// <summary>
+    /// For a waiter that gives up (cancelled) and may have been the one a release woke: clears the flag and, if the
+    /// mutex is free and others sleep, wakes one of them in its place.
+    /// </summary>
+    internal static void PassOnWake(RobustMutex* m)
+    {
+        ClearWakePending(m);
+        if (Volatile.Read(ref m->Word) == 0 && (Volatile.Read(ref m->Waiters) & CountMask) != 0)
+        {
+            _ = Futex.Wake(&m->Word, 1);
+        }
+    }
+
     /// <summary>The number of sleeping waiters (a snapshot).</summary>
     internal static int SleepingWaiters(RobustMutex* m) => Volatile.Read(ref m->Waiters) & CountMask;
 

@@ -643,6 +643,7 @@ internal sealed unsafe partial class SharedRing
     private bool WaitForChunk(ulong streamId, int pid, ulong head, CancellationToken ct)
     {
         AdaptiveSpinner spinner = default;
+        long nextLivenessCheck = 0;
         _ = ct;
         while (true)
         {
@@ -653,7 +654,7 @@ internal sealed unsafe partial class SharedRing
                 return true;
             }
 
-            if (Volatile.Read(ref _h->OpenStream) != streamId + 1 || !ProcessLiveness.IsAlive(pid))
+            if (Volatile.Read(ref _h->OpenStream) != streamId + 1)
             {
                 // The producer clears OpenStream after publishing its last chunk: look once more.
                 _tailSeen = Volatile.Read(ref _h->Tail);
@@ -663,6 +664,19 @@ internal sealed unsafe partial class SharedRing
             if (spinner.SpinOnce())
             {
                 continue;
+            }
+
+            // A killed producer never clears OpenStream: check its pid, but only once the spin is spent and at
+            // most once per slice (it reads /proc).
+            long now = Environment.TickCount64;
+            if (now >= nextLivenessCheck)
+            {
+                nextLivenessCheck = now + (SliceNs / 1_000_000);
+                if (!ProcessLiveness.IsAlive(pid))
+                {
+                    _tailSeen = Volatile.Read(ref _h->Tail);
+                    return _tailSeen != head;
+                }
             }
 
             _ = FutexWait.Sleep(DataWord, (int)tail, &_h->DataWaiters, Deadline.Infinite, CancellationToken.None, SliceNs);

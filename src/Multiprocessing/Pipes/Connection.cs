@@ -125,6 +125,9 @@ public abstract class Connection : IDisposable
     /// </summary>
     public void Close() => Transport.Close();
 
+    /// <summary>What this connection is: the pipe end's name or the socket's addresses.</summary>
+    public override string ToString() => Transport.Description;
+
     /// <summary>Same as <see cref="Close"/>.</summary>
     public void Dispose()
     {

@@ -41,6 +41,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     /// <summary>The writer's position as last read: the reader drains up to it before touching the writer's cache line again.</summary>
     private long _cachedWp;
     private long _lastPeerCheckTick;
+    private long _lastWakeReadPos = -1;
     private int _closed;
 
     /// <summary>1 for the open end plus one per operation in flight; the mapping is released when it reaches 0.</summary>
@@ -431,7 +432,19 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         // The interlocked increment is a full fence: the waiter count is read after the publish, so a reader that counts
         // itself afterwards sees the new sequence inside futex_wait and does not sleep (FutexWait.Wake).
         Interlocked.Increment(ref _tx->DataSeq);
-        FutexWait.Wake(&_tx->DataSeq, &_tx->ReaderWaiters, int.MaxValue);
+        if (Volatile.Read(ref _tx->ReaderWaiters) > 0)
+        {
+            // One wake per reader round: if the reader has not consumed anything since our last wake, it has not run yet,
+            // and when it runs it drains everything published. (No reader sleeps while published data is unconsumed,
+            // because every record satisfies a reader's wait.) This keeps a fast writer from paying a system call per
+            // message while the woken reader waits for a CPU.
+            long rp = Volatile.Read(ref _tx->ReadPos);
+            if (rp != _lastWakeReadPos)
+            {
+                _lastWakeReadPos = rp;
+                _ = Interop.Futex.Wake(&_tx->DataSeq, int.MaxValue);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -90,7 +90,19 @@ internal static class WorkerLauncher
         byte[] bytes = new byte[resource.Length];
         resource.ReadExactly(bytes);
         string hash = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
-        string dir = Path.Combine(CacheRoot(), "workerhost-" + hash);
+        try
+        {
+            return Extract(Path.Combine(CacheRoot(), "workerhost-" + hash), bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only home folder: fall back to the temp folder, per user.
+            return Extract(Path.Combine(Path.GetTempPath(), $"multiprocessing-dotnet-{Environment.UserName}", "workerhost-" + hash), bytes);
+        }
+    }
+
+    private static string Extract(string dir, byte[] bytes)
+    {
         string path = Path.Combine(dir, ResourceName);
         if (File.Exists(path) && new FileInfo(path).Length == bytes.Length)
         {

@@ -17,6 +17,7 @@ public sealed class WorkerStandby : IDisposable
     private readonly Queue<(Process Process, WorkerStatusBlock Status)> _ready = new();
     private readonly int _count;
     private int _starting;
+    private Exception? _lastStartError;
     private bool _disposed;
 
     /// <summary>Starts <paramref name="count"/> standby processes. The default is one.</summary>
@@ -51,28 +52,33 @@ public sealed class WorkerStandby : IDisposable
     public bool WaitUntilReady(TimeSpan timeout)
     {
         Deadline deadline = Deadline.After(timeout);
-        while (true)
+        WorkerStatusBlock next;
+        lock (_ready)
         {
-            WorkerStatusBlock? next;
-            lock (_ready)
+            // A replacement may still be being spawned on another thread: it pulses when it is queued.
+            while (true)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                next = _ready.Count > 0 ? _ready.Peek().Status : null;
-            }
+                if (_ready.Count > 0)
+                {
+                    next = _ready.Peek().Status;
+                    break;
+                }
 
-            if (next is not null)
-            {
-                return next.WaitForStandby(deadline);
-            }
+                if (_lastStartError is { } error)
+                {
+                    throw new InvalidOperationException($"A standby worker could not be started: {error.Message}", error);
+                }
 
-            // A replacement is still being spawned on another thread.
-            if (deadline.HasPassed)
-            {
-                return false;
+                long ns = deadline.RemainingNanoseconds;
+                if (ns == 0 || !Monitor.Wait(_ready, ns < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(1, ns / 100))))
+                {
+                    return false;
+                }
             }
-
-            Thread.Yield();
         }
+
+        return next.WaitForStandby(deadline);
     }
 
     /// <summary>Takes a live standby process, or returns false if none is available (the caller then starts a fresh one).</summary>
@@ -102,7 +108,7 @@ public sealed class WorkerStandby : IDisposable
             }
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static self => self.StartOne(), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static self => self.StartOneInBackground(), this, preferLocal: false);
         if (process is null)
         {
             return false;
@@ -112,19 +118,39 @@ public sealed class WorkerStandby : IDisposable
         return true;
     }
 
-    private void StartOne()
+    private void StartOneInBackground()
     {
-        Interlocked.Increment(ref _starting);
         try
         {
+            StartOne();
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+        {
+            // Never let a failed replacement crash the process from a thread-pool thread; the next WaitUntilReady
+            // reports it, and the next Start falls back to a fresh process.
             lock (_ready)
             {
-                if (_disposed || _ready.Count >= _count)
-                {
-                    return;
-                }
+                _lastStartError = e;
+                Monitor.PulseAll(_ready);
+            }
+        }
+    }
+
+    private void StartOne()
+    {
+        lock (_ready)
+        {
+            // Replacements being spawned count too, so that concurrent refills never overshoot Count.
+            if (_disposed || _ready.Count + _starting >= _count)
+            {
+                return;
             }
 
+            _starting++;
+        }
+
+        try
+        {
             WorkerStatusBlock status = WorkerStatusBlock.CreateStandby(SpecCapacity);
             Process process;
             try
@@ -144,6 +170,8 @@ public sealed class WorkerStandby : IDisposable
                 if (!_disposed)
                 {
                     _ready.Enqueue((process, status));
+                    _lastStartError = null;
+                    Monitor.PulseAll(_ready);
                     return;
                 }
             }
@@ -152,7 +180,11 @@ public sealed class WorkerStandby : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _starting);
+            lock (_ready)
+            {
+                _starting--;
+                Monitor.PulseAll(_ready);
+            }
         }
     }
 
@@ -190,6 +222,7 @@ public sealed class WorkerStandby : IDisposable
             _disposed = true;
             left = [.. _ready];
             _ready.Clear();
+            Monitor.PulseAll(_ready);
         }
 
         foreach ((Process p, WorkerStatusBlock s) in left)
@@ -197,11 +230,13 @@ public sealed class WorkerStandby : IDisposable
             Discard(p, s);
         }
 
-        // A replacement being spawned right now sees _disposed and discards itself.
-        SpinWait spin = default;
-        while (Volatile.Read(ref _starting) > 0)
+        // A replacement being spawned right now sees _disposed and discards itself; wait for that (it pulses).
+        lock (_ready)
         {
-            spin.SpinOnce();
+            while (_starting > 0)
+            {
+                _ = Monitor.Wait(_ready);
+            }
         }
     }
 }

@@ -35,6 +35,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     private readonly ConsumerSlot* _slots;
     private readonly SharedRing?[] _stashes;
     private int _slot = -1;
+    private long _nextConsumerCheck;
 
     private QueueCore(Segment segment)
     {
@@ -307,6 +308,13 @@ internal sealed unsafe partial class QueueCore : IDisposable
     private RingStatus ReadOnce<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
+        if (AtLeastOnce && Environment.TickCount64 >= _nextConsumerCheck)
+        {
+            // Busy consumers also put back dead peers' tasks, at most every slice (the check reads /proc).
+            _nextConsumerCheck = Environment.TickCount64 + (JoinSliceNs / 1_000_000);
+            CheckConsumers(throwIfDead: false);
+        }
+
         EnterResult r = _ring.EnterRead(deadline, ct);
         if (r == EnterResult.TimedOut)
         {

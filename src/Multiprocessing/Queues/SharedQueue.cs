@@ -113,9 +113,12 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
             return ValueTask.FromCanceled(ct);
         }
 
-        return Check(Codec.Put(Core, item, Deadline.After(TimeSpan.Zero), ct, finishOnceStarted: true), forGet: false)
-            ? ValueTask.CompletedTask
-            : PutSlowAsync(item, ct);
+        return Codec.Put(Core, item, Deadline.After(TimeSpan.Zero), ct, finishOnceStarted: true) switch
+        {
+            RingStatus.Ok => ValueTask.CompletedTask,
+            RingStatus.Closed => ValueTask.FromException(new QueueClosedException(Name, forGet: false)),
+            _ => PutSlowAsync(item, ct),
+        };
     }
 
     private async ValueTask PutSlowAsync(T item, CancellationToken ct)
@@ -161,22 +164,18 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
             return ValueTask.FromCanceled<T>(ct);
         }
 
-        RingStatus s = Codec.Get(Core, out T item, default, ct, now: true);
-        return s == RingStatus.Empty ? GetSlowAsync(ct) : Check(s, forGet: true) ? new ValueTask<T>(item) : GetSlowAsync(ct);
+        return Codec.Get(Core, out T item, default, ct, now: true) switch
+        {
+            RingStatus.Ok => new ValueTask<T>(item),
+            RingStatus.Closed => ValueTask.FromException<T>(new QueueClosedException(Name, forGet: true)),
+            _ => GetSlowAsync(ct),
+        };
     }
 
     private async ValueTask<T> GetSlowAsync(CancellationToken ct)
     {
-        while (true)
-        {
-            (bool got, T item) = await TryGetAsyncCore(ct).ConfigureAwait(false);
-            if (got)
-            {
-                return item;
-            }
-
-            throw new QueueClosedException(Name, forGet: true);
-        }
+        (bool got, T item) = await TryGetAsyncCore(ct).ConfigureAwait(false);
+        return got ? item : throw new QueueClosedException(Name, forGet: true);
     }
 
     /// <summary>Waits for the next message; (false, default) once the queue is closed and drained.</summary>

@@ -248,7 +248,17 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
 
             // Wake up at least every liveness slice to check that the owner is alive: nobody wakes us if it dies.
             Deadline slice = Deadline.After(TimeSpan.FromTicks(RobustMutex.LivenessSliceNs / 100));
-            bool changed = await Watch(owner, slice.Ticks < deadline.Ticks ? slice : deadline, ct).ConfigureAwait(false);
+            bool changed;
+            try
+            {
+                changed = await Watch(owner, slice.Ticks < deadline.Ticks ? slice : deadline, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                PassOnWake();
+                throw;
+            }
+
             if (!changed && deadline.HasPassed)
             {
                 (r, _) = Step();
@@ -270,6 +280,14 @@ public sealed class SharedLock : IDisposable, Processes.ISharedObject<SharedLock
         }
 
         return (r, owner);
+    }
+
+    private unsafe void PassOnWake()
+    {
+        if (!_segment.IsClosed)
+        {
+            RobustMutex.PassOnWake(_mutex);
+        }
     }
 
     private unsafe Task<bool> Watch(int owner, Deadline deadline, CancellationToken ct) =>

@@ -170,4 +170,60 @@ public sealed class PipeCrossProcessTests
             Assert.Contains("middle", e.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Torture_kill_9_at_random_points_of_a_stream_never_gives_garbage_or_a_hang()
+    {
+        Random rng = new(2024);
+        for (int round = 0; round < 3; round++)
+        {
+            var (parent, child) = Pipe.Create<long>(bufferSize: 4096);
+            using (parent)
+            using (child)
+            using (WorkerProcess p = WorkerProcess.Start(static (Connection<long> c) =>
+            {
+                // Mixed sizes, so that the kill can land inside a record, between records or inside a streamed message.
+                for (long i = 0; ; i++)
+                {
+                    c.Send(i);
+                    if (i % 7 == 0)
+                    {
+                        c.SendBytes(new byte[(int)(i % 9000)]);
+                    }
+                }
+            }, child))
+            {
+                Assert.True(parent.TryReceive(out long first, Patience));
+                Assert.Equal(0, first);
+                Assert.Empty(parent.ReceiveBytes());
+                Thread.Sleep(rng.Next(0, 30));
+                p.Kill();
+                Assert.True(p.Join(Patience));
+
+                long expected = 1;
+                Exception? end = null;
+                try
+                {
+                    while (true)
+                    {
+                        Assert.True(parent.TryReceive(out long v, Patience), "a receive after the writer's death did not return");
+                        Assert.Equal(expected, v);
+                        if (expected % 7 == 0)
+                        {
+                            Assert.True(parent.TryReceiveBytes(out byte[]? bytes, Patience));
+                            Assert.Equal((int)(expected % 9000), bytes.Length);
+                        }
+
+                        expected++;
+                    }
+                }
+                catch (EndOfStreamException e)
+                {
+                    end = e;
+                }
+
+                Assert.NotNull(end);
+            }
+        }
+    }
 }

@@ -436,6 +436,105 @@ public sealed class CrossProcessQueueTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Torture_at_least_once_join_completes_with_every_task_done_while_consumers_are_killed()
+    {
+        const int n = 5000;
+        using JoinableQueue<int> tasks = JoinableQueue<int>.Create(new SharedQueueOptions { AtLeastOnce = true, InFlightBytesPerConsumer = 4096 });
+        using SharedQueue<int> done = SharedQueue<int>.Create(new SharedQueueOptions { RingBytes = 4 << 20 });
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                tasks.Put(i);
+            }
+
+            static WorkerProcess StartConsumer(JoinableQueue<int> tasks, SharedQueue<int> done) =>
+                WorkerProcess.Start(static (JoinableQueue<int> tasks, SharedQueue<int> done) =>
+                {
+                    while (true)
+                    {
+                        int t = tasks.Get();
+                        if (t < 0)
+                        {
+                            tasks.TaskDone();
+                            return;
+                        }
+
+                        Thread.Sleep(2); // "work"
+                        done.Put(t);
+                        tasks.TaskDone();
+                    }
+                }, tasks, done);
+
+            List<WorkerProcess> live = [StartConsumer(tasks, done), StartConsumer(tasks, done)];
+            List<WorkerProcess> killed = [];
+            HashSet<int> seen = [];
+            Random random = new(7);
+            DateTime end = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            DateTime nextKill = DateTime.UtcNow.AddMilliseconds(300);
+            while (DateTime.UtcNow < end && seen.Count < n)
+            {
+                while (DateTime.UtcNow < nextKill && done.TryGet(out int t, TimeSpan.FromMilliseconds(20)))
+                {
+                    seen.Add(t);
+                }
+
+                if (DateTime.UtcNow >= nextKill)
+                {
+                    WorkerProcess victim = live[random.Next(live.Count)];
+                    victim.Kill();
+                    Assert.True(victim.Join(Timeout));
+                    live.Remove(victim);
+                    killed.Add(victim);
+                    live.Add(StartConsumer(tasks, done));
+                    nextKill = DateTime.UtcNow.AddMilliseconds(random.Next(100, 300));
+                }
+            }
+
+            // No more kills: the dead consumers' tasks come back and get done. (Pills go last: a task put back after
+            // the pills would find no consumer left.)
+            DateTime until = DateTime.UtcNow + Timeout;
+            while (seen.Count < n && DateTime.UtcNow < until)
+            {
+                if (done.TryGet(out int t, TimeSpan.FromMilliseconds(100)))
+                {
+                    seen.Add(t);
+                }
+            }
+
+            Assert.Equal(n, seen.Count);
+            foreach (WorkerProcess _ in live)
+            {
+                tasks.Put(-1);
+            }
+
+            Assert.True(tasks.TryJoin(Timeout), "Join did not finish within 60 s");
+            foreach (WorkerProcess w in live)
+            {
+                Assert.True(w.Join(Timeout));
+                Assert.Equal(0, w.ExitCode);
+            }
+
+            while (done.TryGet(out int t, TimeSpan.Zero))
+            {
+                seen.Add(t);
+            }
+
+            output.WriteLine($"{killed.Count} consumers killed; {seen.Count} distinct tasks done");
+            Assert.NotEmpty(killed);
+            foreach (WorkerProcess w in live.Concat(killed))
+            {
+                w.Dispose();
+            }
+        }
+        finally
+        {
+            tasks.Unlink();
+            done.Unlink();
+        }
+    }
+
     internal static byte[] TortureMessage(int producer, long seq, int size)
     {
         byte[] m = new byte[size];

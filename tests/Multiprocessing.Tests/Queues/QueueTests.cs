@@ -515,6 +515,8 @@ public sealed class QueueTests
 
             Assert.Equal(100, expected);
             await producer.WaitAsync(Long);
+            await Assert.ThrowsAsync<QueueClosedException>(async () => await q.GetAsync());
+            await Assert.ThrowsAsync<QueueClosedException>(async () => await q.PutAsync(1));
             await q.JoinAsync().AsTask().WaitAsync(Long);
             using CancellationTokenSource cts = new(TimeSpan.FromMilliseconds(50));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await SharedQueue<int>.Create().GetAsync(cts.Token));
