@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Multiprocessing.Pool;
 
 /// <summary>The shared loop, over the decoded argument record <typeparamref name="TArgs"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Multiprocessing.Pool;
@@ -68,6 +69,7 @@ internal sealed class MapJob<TResult> : PoolJob
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void OnResult(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         if (IsFinished)
@@ -98,6 +100,7 @@ internal sealed class MapJob<TResult> : PoolJob
         ChunkDone();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ChunkDone()
     {
         if (Interlocked.Decrement(ref _remainingChunks) == 0 && TryFinish())

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Reflection;
 
 namespace Multiprocessing.Pool;
@@ -439,6 +440,7 @@ internal sealed class PoolCore : IDisposable
 
     // ---- dispatcher thread ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DispatchLoop()
     {
         List<(PoolWorker Worker, byte[] Frame)> sends = [];
@@ -486,6 +488,7 @@ internal sealed class PoolCore : IDisposable
     /// assigned and accounted one chunk at a time, but a burst of tiny tasks costs one queue operation (and at most
     /// one wake-up) per packet instead of one per task.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SendAll(List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (sends.Count == 1)
@@ -550,6 +553,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Send(PoolWorker w, ReadOnlySpan<byte> frame)
     {
         // A worker that stops reading (dead, or busy with a long task while its queue is full) must not block the
@@ -566,6 +570,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CollectSendsLocked(List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (_purgeWanted)
@@ -645,6 +650,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AssignLocked(PoolWorker w, PoolChunk chunk, List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (w.KnownTargets.Add(chunk.Target.Id))
@@ -671,6 +677,7 @@ internal sealed class PoolCore : IDisposable
 
     // ---- result thread ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadLoop()
     {
         PoolBuffer buffer = new(64 * 1024);
@@ -704,6 +711,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Handle(ReadOnlyMemory<byte> frame)
     {
         PoolFrameReader r = new(frame.Span);
@@ -798,6 +806,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PoolChunk? Complete(long id, long ns)
     {
         lock (_gate)
@@ -829,6 +838,7 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deliver(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         try

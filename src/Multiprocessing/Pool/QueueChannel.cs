@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Multiprocessing.Pool;
 
 /// <summary>A pool channel over a <see cref="SharedQueue{T}"/> of byte messages (one copy in, one copy out).</summary>
@@ -16,8 +17,10 @@ internal sealed class QueueChannel : IPoolChannel
 
     public bool IsEmpty => _queue.IsEmpty;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout) => _queue.TryPutBytes(message, timeout);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReceive(PoolBuffer destination, TimeSpan timeout)
     {
         while (true)

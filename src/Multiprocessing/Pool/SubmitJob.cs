@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Multiprocessing.Pool;
 
 /// <summary>One Submit call: one task, one result, completing a Task.</summary>
@@ -20,6 +21,7 @@ internal sealed class SubmitJob<TResult> : PoolJob
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void OnResult(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         if (IsFinished)

@@ -14,6 +14,9 @@ public sealed class ProcessPoolTests
 
     private static T Wait<T>(Task<T> task) => task.WaitAsync(Timeout).GetAwaiter().GetResult();
 
+    /// <summary>A token that cancels a synchronous pool call after the test timeout, so a hang fails the test instead.</summary>
+    private static CancellationToken Soon() => new CancellationTokenSource(Timeout).Token;
+
     /// <summary>In a worker: records this process's pid in the block named <paramref name="blockName"/> (slot <paramref name="slot"/>) and sleeps, unless the slot is already taken.</summary>
     private static int HangOnceAndReport(string blockName, int slot, int value)
     {
@@ -48,22 +51,22 @@ public sealed class ProcessPoolTests
     public async Task Map_Imap_Starmap_and_Submit_run_in_worker_processes()
     {
         await using ProcessPool pool = new(2);
-        Assert.Equal(Enumerable.Range(0, 10_000).Select(Square), pool.Map(Square, Enumerable.Range(0, 10_000)));
-        Assert.Equal(Enumerable.Range(0, 300).Select(x => $"<{x}>"), pool.Imap(static (int x) => $"<{x}>", Enumerable.Range(0, 300), chunkSize: 7));
-        Assert.Equal(Enumerable.Range(0, 300).Select(Square).Order(), pool.ImapUnordered(Square, Enumerable.Range(0, 300)).Order());
+        Assert.Equal(Enumerable.Range(0, 10_000).Select(Square), pool.Map(Square, Enumerable.Range(0, 10_000), ct: Soon()));
+        Assert.Equal(Enumerable.Range(0, 300).Select(x => $"<{x}>"), pool.Imap(static (int x) => $"<{x}>", Enumerable.Range(0, 300), chunkSize: 7, ct: Soon()));
+        Assert.Equal(Enumerable.Range(0, 300).Select(Square).Order(), pool.ImapUnordered(Square, Enumerable.Range(0, 300), ct: Soon()).Order());
         List<int> streamed = [];
-        await foreach (int v in pool.ImapAsync(Square, Enumerable.Range(0, 100)))
+        await foreach (int v in pool.ImapAsync(Square, Enumerable.Range(0, 100), ct: Soon()))
         {
             streamed.Add(v);
         }
 
         Assert.Equal(Enumerable.Range(0, 100).Select(Square), streamed);
-        Assert.Equal([3.5, 9], pool.Starmap(static (double a, int b) => a + b, [(1.5, 2), (4.0, 5)]));
+        Assert.Equal([3.5, 9], pool.Starmap(static (double a, int b) => a + b, [(1.5, 2), (4.0, 5)], ct: Soon()));
         Assert.Equal("pid", await pool.Submit(static (string s) => s, "pid").WaitAsync(Timeout));
         int pid = await pool.Submit(static () => Environment.ProcessId).WaitAsync(Timeout);
         Assert.NotEqual(Environment.ProcessId, pid);
         Assert.Contains(pid, pool.WorkerPids);
-        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 64), chunkSize: 1);
+        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 64), chunkSize: 1, ct: Soon());
         Assert.All(pids, p => Assert.Contains(p, pool.WorkerPids));
     }
 
@@ -71,14 +74,14 @@ public sealed class ProcessPoolTests
     public void A_task_exception_arrives_as_WorkerException_with_remote_type_message_and_stack()
     {
         using ProcessPool pool = new(2);
-        WorkerException e = Assert.Throws<WorkerException>(() => pool.Map(static (int x) => Fail(x), Enumerable.Range(0, 100)));
+        WorkerException e = Assert.Throws<WorkerException>(() => pool.Map(static (int x) => Fail(x), Enumerable.Range(0, 100), ct: Soon()));
         Assert.Equal("System.FormatException", e.RemoteTypeName);
         Assert.Equal("item 42 is bad", e.RemoteMessage);
         Assert.Contains(nameof(Fail), e.RemoteStackTrace, StringComparison.Ordinal);
         Assert.Contains(e.WorkerPid, pool.WorkerPids);
         WorkerException s = Assert.Throws<WorkerException>(() => Wait(pool.Submit(static () => Fail(42))));
         Assert.Equal("System.FormatException", s.RemoteTypeName);
-        Assert.Equal([1, 4], pool.Map(Square, [1, 2])); // the pool is still usable
+        Assert.Equal([1, 4], pool.Map(Square, [1, 2], ct: Soon())); // the pool is still usable
     }
 
     private static int Fail(int x) => x == 42 ? throw new FormatException($"item {x} is bad") : x;
@@ -103,7 +106,7 @@ public sealed class ProcessPoolTests
         Assert.Equal(2, Wait(other));
 
         // A replacement starts and the pool keeps working.
-        Assert.Equal(Enumerable.Range(0, 1000).Select(Square), pool.Map(Square, Enumerable.Range(0, 1000)));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(Square), pool.Map(Square, Enumerable.Range(0, 1000), ct: Soon()));
         Assert.DoesNotContain(victim, pool.WorkerPids);
         Assert.Equal(2, pool.WorkerPids.Count);
         flags.Unlink();
@@ -132,7 +135,7 @@ public sealed class ProcessPoolTests
         Assert.ThrowsAny<OperationCanceledException>(() => Wait(map));
         // The 2000 × 50 ms of queued work was dropped: a new call is served at once, not after 50 s.
         Stopwatch clock = Stopwatch.StartNew();
-        Assert.Equal([4], pool.Map(Square, [2]));
+        Assert.Equal([4], pool.Map(Square, [2], ct: Soon()));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the pool was still busy with cancelled work ({clock.Elapsed})");
     }
 
@@ -140,7 +143,7 @@ public sealed class ProcessPoolTests
     public void MaxTasksPerChild_recycles_workers_so_pids_change()
     {
         using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, MaxTasksPerChild = 2 });
-        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1);
+        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1, ct: Soon());
         Assert.True(pids.Distinct().Count() >= 6, $"12 tasks at 2 per worker ran in only {pids.Distinct().Count()} processes");
         Assert.All(pids.GroupBy(p => p), g => Assert.True(g.Count() <= 2));
     }
@@ -150,9 +153,9 @@ public sealed class ProcessPoolTests
     {
         using WorkerStandby standby = new(2);
         using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, MaxTasksPerChild = 3, Standby = standby });
-        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1);
+        List<int> pids = pool.Map(static (int _) => Environment.ProcessId, Enumerable.Range(0, 12), chunkSize: 1, ct: Soon());
         Assert.True(pids.Distinct().Count() >= 4, $"12 tasks at 3 per worker ran in only {pids.Distinct().Count()} processes");
-        Assert.Equal(Enumerable.Range(0, 100).Select(Square), pool.Map(Square, Enumerable.Range(0, 100)));
+        Assert.Equal(Enumerable.Range(0, 100).Select(Square), pool.Map(Square, Enumerable.Range(0, 100), ct: Soon()));
     }
 
     [Fact]
@@ -164,7 +167,7 @@ public sealed class ProcessPoolTests
             Initializer = static (string prefix, int n) => s_workerState = $"{prefix}{n}@{Environment.ProcessId}",
             InitializerArguments = ["init-", 7],
         });
-        List<string?> states = pool.Map(static (int _) => s_workerState, Enumerable.Range(0, 50), chunkSize: 1);
+        List<string?> states = pool.Map(static (int _) => s_workerState, Enumerable.Range(0, 50), chunkSize: 1, ct: Soon());
         Assert.All(states, s => Assert.StartsWith("init-7@", s, StringComparison.Ordinal));
         Assert.Null(s_workerState); // set in the workers, not here
         Assert.All(states, s => Assert.Contains(int.Parse(s!.Split('@')[1], System.Globalization.CultureInfo.InvariantCulture), pool.WorkerPids));
@@ -174,7 +177,7 @@ public sealed class ProcessPoolTests
     public void A_failing_initializer_fails_the_call_instead_of_restarting_workers_forever()
     {
         using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, Initializer = (Action)(static () => throw new InvalidProgramException("no config")) });
-        InvalidOperationException e = Assert.ThrowsAny<InvalidOperationException>(() => pool.Map(Square, Enumerable.Range(0, 10)));
+        InvalidOperationException e = Assert.ThrowsAny<InvalidOperationException>(() => pool.Map(Square, Enumerable.Range(0, 10), ct: Soon()));
         Assert.Contains("initializer", e.Message, StringComparison.Ordinal);
         Assert.Contains("no config", e.Message, StringComparison.Ordinal);
     }
@@ -217,7 +220,7 @@ public sealed class ProcessPoolTests
         Assert.ThrowsAny<InvalidOperationException>(() => Wait(queued));
         Assert.True(pool.Join(Timeout), "the pool's workers did not exit within 60 s of Terminate");
         Assert.All(pids, p => Assert.False(IsRunning(p), $"worker {p} still runs after Terminate + Join"));
-        Assert.Throws<InvalidOperationException>(() => pool.Map(Square, [1]));
+        Assert.Throws<InvalidOperationException>(() => pool.Map(Square, [1], ct: Soon()));
         flags.Unlink();
     }
 
