@@ -20,7 +20,6 @@ internal static class ChunkCodec<T>
 
     private static IMessageSerializer<T> Serializer => s_serializer ??= MessageSerializer.For<T>();
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Encode(ReadOnlySpan<T> values, PoolBuffer output)
     {
         if (s_raw)
@@ -44,7 +43,6 @@ internal static class ChunkCodec<T>
     internal static void EncodeOne(T value, PoolBuffer output) => Encode(new ReadOnlySpan<T>(in value), output);
 
     /// <summary>Decodes exactly <paramref name="destination"/>.Length values that fill all of <paramref name="source"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Decode(ReadOnlyMemory<byte> source, Span<T> destination)
     {
         if (s_raw)
