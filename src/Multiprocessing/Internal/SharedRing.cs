@@ -160,6 +160,7 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Takes the write lock; recovers the producer state if its holder died. False on timeout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool EnterWrite(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -177,9 +178,11 @@ internal sealed unsafe partial class SharedRing
         return r != EnterResult.TimedOut;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitWrite() => RobustMutex.Exit(&_h->WriteLock);
 
     /// <summary>Takes the read lock; returns Abandoned (after recovering the ring's reader state) if its holder died.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal EnterResult EnterRead(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -197,6 +200,7 @@ internal sealed unsafe partial class SharedRing
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitRead() => RobustMutex.Exit(&_h->ReadLock);
 
     /// <summary>
@@ -267,6 +271,7 @@ internal sealed unsafe partial class SharedRing
     /// For a streamed message: apply the deadline only to the first chunk, then wait as long as it takes (async
     /// callers, which try with a zero deadline and wait elsewhere, would otherwise never get a large message through).
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Write(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         if (IsClosed)
@@ -369,6 +374,7 @@ internal sealed unsafe partial class SharedRing
     }
 
     /// <summary>Waits until <paramref name="need"/> bytes are free after Tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RingStatus WaitForSpace(int need, Deadline deadline, CancellationToken ct)
     {
         ulong tail = _h->Tail;
@@ -415,6 +421,7 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Publish(ulong oldTail, ulong newTail, bool messageDone, bool wakeAll)
     {
         if (messageDone)
@@ -477,6 +484,7 @@ internal sealed unsafe partial class SharedRing
     /// message has started, waits for its remaining chunks (ignoring the deadline: a message that has begun is
     /// finished, unless its producer dies or gives up, which discards it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryRead<TSink>(scoped ref TSink sink, CancellationToken ct = default)
         where TSink : IRecordSink, allows ref struct
     {
@@ -683,6 +691,7 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Advance(ulong oldHead, ulong newHead, bool messageDone)
     {
         if (messageDone)
@@ -706,6 +715,7 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Spins, then sleeps until something is published or the ring is closed. False on timeout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool WaitForData(Deadline deadline, CancellationToken ct)
     {
         AdaptiveSpinner spinner = default;
@@ -775,6 +785,7 @@ internal sealed unsafe partial class SharedRing
     // Copies
     // =========================================================================================================
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyIn(ulong position, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty)
@@ -791,6 +802,7 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOutRaw(ulong position, Span<byte> destination)
     {
         int offset = (int)(position & _mask);
@@ -802,6 +814,7 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOut<TSink>(ulong position, int length, scoped ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
@@ -819,6 +832,7 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteHeader(ulong position, uint length, ushort kind) =>
         *(ulong*)(_data + (position & _mask)) = length | ((ulong)kind << 32) | ((ulong)Check(length, kind) << 48);
 

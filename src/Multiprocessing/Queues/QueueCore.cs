@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multiprocessing.Internal;
 using Multiprocessing.Interop;
 
@@ -165,6 +166,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // Put
     // =========================================================================================================
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Put(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         // A Dispose from another thread while this put waits unmaps only once it is done.
@@ -234,6 +236,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // =========================================================================================================
 
     /// <summary>Takes the next message into <paramref name="sink"/>, waiting until the deadline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Get<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
@@ -261,6 +264,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     }
 
     /// <summary>Takes a message if one is there now (a brief wait for the read lock aside).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryGetNow<TSink>(scoped ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
@@ -306,6 +310,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     internal ValueTask<bool> WaitForDataAsync(CancellationToken ct) => _ring.WaitForDataAsync(
         AtLeastOnce ? Deadline.After(TimeSpan.FromTicks(JoinSliceNs / 100)) : Deadline.Infinite, ct);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RingStatus ReadOnce<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
@@ -398,6 +403,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // =========================================================================================================
 
     /// <summary>This process's consumer slot, claimed on first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MySlot()
     {
         int pid = Environment.ProcessId;
@@ -453,6 +459,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
             $"The joinable queue '{Name}' already has {_q->SlotCount} consumer processes, its MaxConsumers; create it with a larger MaxConsumers.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FindMySlot()
     {
         int pid = Environment.ProcessId;
@@ -499,6 +506,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void TaskDone()
     {
         ThrowIfDisposed();
