@@ -12,13 +12,13 @@ namespace Multiprocessing;
 /// The creator owns the name: <see cref="Unlink"/> removes it (it is removed when the creator exits too); <see cref="Dispose"/>
 /// only closes this process's view. Pass it to a worker as an argument and it is reopened there by name.
 /// </remarks>
-public sealed unsafe class SharedRawArray<T> : IDisposable, Processes.ISharedObject<SharedRawArray<T>>
+public unsafe class SharedRawArray<T> : IDisposable, Processes.ISharedObject<SharedRawArray<T>>
     where T : unmanaged
 {
-    private readonly Segment _segment;
+    private protected readonly Segment _segment;
     private readonly T* _items;
 
-    private SharedRawArray(Segment segment)
+    private protected SharedRawArray(Segment segment)
     {
         _segment = segment;
         _items = ElementLayout.Elements<T>(segment);
@@ -105,11 +105,15 @@ public sealed unsafe class SharedRawArray<T> : IDisposable, Processes.ISharedObj
     public void Unlink() => _segment.Unlink();
 
     /// <summary>Closes this process's view. Does not remove the name.</summary>
-    public void Dispose() => _segment.Dispose();
+    public void Dispose()
+    {
+        _segment.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <inheritdoc/>
     public override string ToString() =>
-        _segment.IsClosed ? $"SharedRawArray '{Name}' (closed)" : "[" + string.Join(", ", ToArray()) + "]";
+        _segment.IsClosed ? $"{Serialization.TypeNames.Display(GetType())} '{Name}' (closed)" : "[" + string.Join(", ", ToArray()) + "]";
 
     private T* Items
     {
@@ -121,5 +125,5 @@ public sealed unsafe class SharedRawArray<T> : IDisposable, Processes.ISharedObj
     }
 
     private void ThrowIndex(int index) =>
-        throw new ArgumentOutOfRangeException(nameof(index), index, $"Index {index} is outside the SharedRawArray '{Name}' of length {Length}.");
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"Index {index} is outside the {Serialization.TypeNames.Display(GetType())} '{Name}' of length {Length}.");
 }

@@ -13,13 +13,13 @@ namespace Multiprocessing;
 /// The creator owns the name: <see cref="Unlink"/> removes it (it is removed when the creator exits too); <see cref="Dispose"/>
 /// only closes this process's view. Pass it to a worker as an argument and it is reopened there by name.
 /// </remarks>
-public sealed unsafe class SharedRawValue<T> : IDisposable, Processes.ISharedObject<SharedRawValue<T>>
+public unsafe class SharedRawValue<T> : IDisposable, Processes.ISharedObject<SharedRawValue<T>>
     where T : unmanaged
 {
-    private readonly Segment _segment;
+    private protected readonly Segment _segment;
     private readonly T* _value;
 
-    private SharedRawValue(Segment segment)
+    private protected SharedRawValue(Segment segment)
     {
         _segment = segment;
         _value = ElementLayout.Elements<T>(segment);
@@ -82,10 +82,14 @@ public sealed unsafe class SharedRawValue<T> : IDisposable, Processes.ISharedObj
     public void Unlink() => _segment.Unlink();
 
     /// <summary>Closes this process's view. Does not remove the name.</summary>
-    public void Dispose() => _segment.Dispose();
+    public void Dispose()
+    {
+        _segment.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <inheritdoc/>
-    public override string ToString() => _segment.IsClosed ? $"SharedValue '{Name}' (closed)" : $"{Value}";
+    public override string ToString() => _segment.IsClosed ? $"{Serialization.TypeNames.Display(GetType())} '{Name}' (closed)" : $"{Value}";
 
     private T* Pointer
     {

@@ -12,11 +12,11 @@ namespace Multiprocessing;
 /// The creator owns the name: <see cref="Unlink"/> removes it (it is removed when the creator exits too);
 /// <see cref="Dispose"/> only closes this process's view. Pass it to a worker as an argument and it is reopened there by name.
 /// </remarks>
-public sealed class SharedSemaphore : IDisposable, Processes.ISharedObject<SharedSemaphore>
+public class SharedSemaphore : IDisposable, Processes.ISharedObject<SharedSemaphore>
 {
-    private readonly SemaphoreCore _core;
+    private protected readonly SemaphoreCore _core;
 
-    private SharedSemaphore(Segment segment) => _core = SemaphoreCore.Attach(segment, this);
+    private protected SharedSemaphore(Segment segment) => _core = SemaphoreCore.Attach(segment, this);
 
     /// <summary>Creates a semaphore with <paramref name="initialCount"/> permits under a fresh anonymous name.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialCount"/> is negative.</exception>
@@ -64,13 +64,18 @@ public sealed class SharedSemaphore : IDisposable, Processes.ISharedObject<Share
 
     /// <summary>Returns <paramref name="releaseCount"/> permits, waking as many waiters; returns the count before.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="releaseCount"/> is zero or negative.</exception>
-    /// <exception cref="SemaphoreFullException">The count would pass <see cref="int.MaxValue"/>.</exception>
-    public int Release(int releaseCount = 1) => _core.Release(releaseCount, nameof(SharedSemaphore));
+    /// <exception cref="SemaphoreFullException">The count would pass its maximum (<see cref="int.MaxValue"/>, or a
+    /// <see cref="SharedBoundedSemaphore"/>'s <see cref="SharedBoundedSemaphore.MaximumCount"/>); nothing is released then.</exception>
+    public int Release(int releaseCount = 1) => _core.Release(releaseCount, GetType().Name);
 
     /// <summary>Removes the name so no new process can open it; existing views stay valid. Only the creator may unlink.</summary>
     /// <exception cref="InvalidOperationException">This process opened the semaphore rather than creating it.</exception>
     public void Unlink() => _core.Unlink();
 
     /// <summary>Closes this process's view. Does not remove the name.</summary>
-    public void Dispose() => _core.Dispose();
+    public void Dispose()
+    {
+        _core.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }
