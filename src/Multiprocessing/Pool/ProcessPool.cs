@@ -258,44 +258,9 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         return new PoolChunk(id, job, target, index, first, args.Length, buffer.WrittenSpan.ToArray());
     }
 
-    private static IEnumerable<TResult> ReadOrdered<TResult>(MapJob<TResult> job, CancellationToken ct)
-    {
-        try
-        {
-            Dictionary<int, (TResult[]? Values, Exception? Error)> early = [];
-            int next = 0;
-            while (true)
-            {
-                while (early.Remove(next, out (TResult[]? Values, Exception? Error) outcome))
-                {
-                    if (outcome.Error is not null)
-                    {
-                        throw outcome.Error;
-                    }
-
-                    foreach (TResult value in outcome.Values!)
-                    {
-                        yield return value;
-                    }
-
-                    next++;
-                }
-
-                if (job.Stream.TryRead(out (int Index, TResult[]? Values, Exception? Error) item))
-                {
-                    early[item.Index] = (item.Values, item.Error);
-                }
-                else if (!job.Stream.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
-                {
-                    yield break;
-                }
-            }
-        }
-        finally
-        {
-            job.Fail(new OperationCanceledException("The Imap consumer stopped reading."));
-        }
-    }
+    // The blocking twin of ReadOrderedAsync: one copy of the logic (its finally still runs when the caller stops early).
+    private static IEnumerable<TResult> ReadOrdered<TResult>(MapJob<TResult> job, CancellationToken ct) =>
+        ReadOrderedAsync(job, ct).ToBlockingEnumerable(ct);
 
     private static async IAsyncEnumerable<TResult> ReadOrderedAsync<TResult>(MapJob<TResult> job, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -336,35 +301,9 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         }
     }
 
-    private static IEnumerable<TResult> ReadUnordered<TResult>(MapJob<TResult> job, CancellationToken ct)
-    {
-        try
-        {
-            while (true)
-            {
-                if (job.Stream.TryRead(out (int Index, TResult[]? Values, Exception? Error) item))
-                {
-                    if (item.Error is not null)
-                    {
-                        throw item.Error;
-                    }
-
-                    foreach (TResult value in item.Values!)
-                    {
-                        yield return value;
-                    }
-                }
-                else if (!job.Stream.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
-                {
-                    yield break;
-                }
-            }
-        }
-        finally
-        {
-            job.Fail(new OperationCanceledException("The ImapUnordered consumer stopped reading."));
-        }
-    }
+    // The blocking twin of ReadUnorderedAsync: one copy of the logic (its finally still runs when the caller stops early).
+    private static IEnumerable<TResult> ReadUnordered<TResult>(MapJob<TResult> job, CancellationToken ct) =>
+        ReadUnorderedAsync(job, ct).ToBlockingEnumerable(ct);
 
     private static async IAsyncEnumerable<TResult> ReadUnorderedAsync<TResult>(MapJob<TResult> job, [EnumeratorCancellation] CancellationToken ct)
     {
