@@ -251,6 +251,12 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    /// <summary>
+    /// Single-producer use (a pipe): asked before a writer facing a full ring sleeps, and after every 50 ms slice of
+    /// sleep; true makes the write return <see cref="RingStatus.Closed"/> (a dead consumer frees no space and wakes nobody).
+    /// </summary>
+    internal Func<bool>? ConsumerGone { get; set; }
+
     /// <summary>Called (holding the read lock) when <see cref="RecoverAbandonedLocks"/> took over a dead reader's lock.</summary>
     internal Action? AbandonedReadLockTakenOver { get; set; }
 
@@ -407,6 +413,11 @@ internal sealed unsafe partial class SharedRing
             if (spinner.SpinOnce())
             {
                 continue;
+            }
+
+            if (ConsumerGone?.Invoke() == true)
+            {
+                return RingStatus.Closed;
             }
 
             // Ask for half the ring (or what this record needs, if more) before being woken. Written before Sleep

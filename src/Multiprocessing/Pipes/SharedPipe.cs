@@ -36,9 +36,12 @@ internal sealed unsafe class SharedPipe
 
     internal int* CpuHint(int end) => (int*)(_segment.Data + PipeLayout.CpuHintOffset) + end;
 
-    internal RingControl* Control(int ring) => (RingControl*)(_segment.Data + PipeLayout.RingControlOffset) + ring;
+    private RingHeader* RingHeaderOf(int ring) => (RingHeader*)(_segment.Data + PipeLayout.RingHeaderOffset) + ring;
 
-    internal byte* RingData(int ring) => _segment.Data + PipeLayout.RingDataOffset + ((long)ring * Capacity);
+    private byte* RingData(int ring) => _segment.Data + PipeLayout.RingDataOffset + ((long)ring * Capacity);
+
+    /// <summary>A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions).</summary>
+    internal SharedRing Ring(int ring) => new(RingHeaderOf(ring), RingData(ring), Name, Mapping);
 
     internal static SharedPipe Create(int capacity, bool duplex, string tag)
     {
@@ -51,6 +54,11 @@ internal sealed unsafe class SharedPipe
         pipe.Slot(1)->Owner = me;
         *pipe.CpuHint(0) = -1;
         *pipe.CpuHint(1) = -1;
+        for (int ring = 0; ring < (duplex ? 2 : 1); ring++)
+        {
+            SharedRing.Initialize(pipe.RingHeaderOf(ring), capacity);
+        }
+
         s.Publish();
         return pipe;
     }

@@ -1,47 +1,30 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Multiprocessing.Internal;
 
 namespace Multiprocessing.Pipes;
 
 /// <summary>
-/// One end of a shared-memory pipe: it writes ring <c>End</c> and reads ring <c>1 - End</c>, each a lock-free
-/// single-producer single-consumer byte ring (see <see cref="RingControl"/>). A side that finds nothing to do spins
-/// adaptively, then sleeps on the ring's futex word in slices, checking between slices whether the peer is gone
-/// (a dead process wakes nobody). A message larger than the ring streams through it in chunks.
+/// One end of a shared-memory pipe: it writes ring <c>End</c> and reads ring <c>1 - End</c>, each a
+/// <see cref="SharedRing"/> used single-producer single-consumer (no locks: each position has one writer). A side that
+/// finds nothing to read spins adaptively (<see cref="PipeSpinner"/>), then sleeps on the ring's data word in slices,
+/// checking between slices whether the peer is gone (a dead process wakes nobody); a writer facing a full ring asks the
+/// same question through <see cref="SharedRing.ConsumerGone"/>. A message larger than a quarter of the ring is streamed
+/// through it in chunks by the ring.
 /// </summary>
-/// <remarks>
-/// Why not the queue's ring: a queue has many producers and consumers, so each record needs a lock or a CAS to
-/// claim its slot; a pipe direction has exactly one writer and one reader, so plain release/acquire stores of two
-/// positions are enough, which is what a sub-microsecond hand-off needs.
-/// </remarks>
 internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 {
     /// <summary>A sleeper wakes this often to check that its peer is still alive.</summary>
-    private const long SliceNs = 50_000_000;
-
-    private const int HeaderSize = 8;
+    private const long SliceNs = SharedRing.SliceNs;
 
     private readonly SharedPipe _pipe;
     private readonly int _end;
-    private readonly RingControl* _tx;
-    private readonly byte* _txData;
-    private readonly RingControl* _rx;
-    private readonly byte* _rxData;
-    private readonly long _mask;
-    private readonly int _capacity;
+    private readonly SharedRing? _tx;
+    private readonly SharedRing? _rx;
     private readonly PeerWatch _peer;
     private readonly int* _myCpu;
     private readonly int* _peerCpu;
 
-    private long _wp;
-    private long _cachedRp;
-    private long _rp;
-
-    /// <summary>The writer's position as last read: the reader drains up to it before touching the writer's cache line again.</summary>
-    private long _cachedWp;
     private long _lastPeerCheckTick;
-    private long _lastWakeReadPos = -1;
     private int _colocatedWaits;
     private int _closed;
 
@@ -52,28 +35,17 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     {
         _pipe = pipe;
         _end = end;
-        _capacity = pipe.Capacity;
-        _mask = _capacity - 1;
         bool duplex = pipe.Duplex;
         CanSend = duplex || end == 0;
         CanReceive = duplex || end == 1;
-        _tx = CanSend ? pipe.Control(end) : null;
-        _txData = CanSend ? pipe.RingData(end) : null;
-        int rxRing = duplex ? 1 - end : 0;
-        _rx = CanReceive ? pipe.Control(rxRing) : null;
-        _rxData = CanReceive ? pipe.RingData(rxRing) : null;
-        if (_tx != null)
-        {
-            _wp = Volatile.Read(ref _tx->WritePos);
-            _cachedRp = Volatile.Read(ref _tx->ReadPos);
-        }
-
-        if (_rx != null)
-        {
-            _rp = Volatile.Read(ref _rx->ReadPos);
-        }
-
         _peer = new PeerWatch(pipe.Slot(1 - end));
+        if (CanSend)
+        {
+            _tx = pipe.Ring(end);
+            _tx.ConsumerGone = _peer.IsGone;
+        }
+
+        _rx = CanReceive ? pipe.Ring(duplex ? 1 - end : 0) : null;
         _myCpu = pipe.CpuHint(end);
         _peerCpu = pipe.CpuHint(1 - end);
         pipe.AddLocalEnd();
@@ -91,17 +63,6 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal override bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>The futex word a reader sleeps on, for <c>Connection.Wait</c>.</summary>
-    internal int* DataSeqWord => &_rx->DataSeq;
-
-    internal int* ReaderWaitersWord => &_rx->ReaderWaiters;
-
-    /// <summary>Bytes readable now; refreshes <see cref="_cachedWp"/> (an acquire read, so the bytes before it are visible).</summary>
-    private long Available => (_cachedWp = Volatile.Read(ref _rx->WritePos)) - _rp;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Align8(long n) => (n + 7) & ~7L;
-
     internal override void Send(ReadOnlySpan<byte> message)
     {
         ThrowIfCannot(CanSend, "send on", "receives");
@@ -109,38 +70,11 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         try
         {
             CheckPeerBeforeSend();
-            int length = message.Length;
-            long padded = Align8(length);
-            long need = HeaderSize + padded;
-            if (need <= _capacity)
+            RingStatus s = _tx!.Write(message, Deadline.Infinite, default);
+            if (s != RingStatus.Ok)
             {
-                // The whole record goes in at once and is published with one store, so the reader never sees half of it.
-                WaitSpace(need);
-                *(long*)(_txData + (_wp & _mask)) = length;
-                CopyIn(_wp + HeaderSize, message);
-                Publish(_wp + need);
-                return;
-            }
-
-            WaitSpace(HeaderSize);
-            *(long*)(_txData + (_wp & _mask)) = length;
-            Publish(_wp + HeaderSize);
-            long remaining = padded;
-            int done = 0;
-            while (remaining > 0)
-            {
-                // Wait for a good chunk of room rather than trickling a few bytes per wake-up.
-                WaitSpace(Math.Min(remaining, _capacity / 2));
-                long n = Math.Min(remaining, _capacity - (_wp - _cachedRp));
-                int copy = (int)Math.Min(n, length - done);
-                if (copy > 0)
-                {
-                    CopyIn(_wp, message.Slice(done, copy));
-                    done += copy;
-                }
-
-                remaining -= n;
-                Publish(_wp + n);
+                ThrowIfClosed();
+                throw Broken();
             }
         }
         finally
@@ -155,7 +89,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            return WaitData(HeaderSize, deadline, ct) switch
+            return WaitData(deadline, ct) switch
             {
                 WaitResult.Ready => PeekLength(),
                 WaitResult.TimedOut => -1,
@@ -174,7 +108,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            switch (WaitData(HeaderSize, deadline, default))
+            switch (WaitData(deadline, default))
             {
                 case WaitResult.TimedOut:
                     return -1;
@@ -182,17 +116,20 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
                     throw EndOfStream();
             }
 
-            int length = PeekLength();
-            long need = HeaderSize + Align8(length);
-            if (length > buffer.Length || need > _capacity)
+            SpanRecordSink sink = new(buffer);
+            RingStatus s = _rx!.TryRead(ref sink);
+            if (s == RingStatus.Ok)
             {
-                // Too big for the buffer (nothing consumed), or a streamed message that ReadMessage handles.
-                return -2 - length;
+                return (int)sink.Length;
             }
 
-            CopyOut(_rp + HeaderSize, buffer[..length]);
-            Consume(_rp + need);
-            return length;
+            if (s == RingStatus.Refused && !sink.Discarded)
+            {
+                // Too big for the buffer: nothing consumed.
+                return -2 - CheckLength(sink.Length);
+            }
+
+            throw sink.Discarded ? Incomplete(sink.Length) : EndOfStream();
         }
         finally
         {
@@ -206,19 +143,19 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     internal Task<bool> BeginAsyncWait(CancellationToken ct)
     {
         Enter();
-        int seq = Volatile.Read(ref _rx->DataSeq);
-        Interlocked.Increment(ref _rx->ReaderWaiters);
-        if (Available >= HeaderSize || _peer.IsGone())
+        ulong tail = _rx!.Tail;
+        _rx.AddDataWaiter();
+        if (_rx.HasData || _peer.IsGone())
         {
             return Task.FromResult(true);
         }
 
-        return FutexWatcher.WaitAsync(&_rx->DataSeq, seq, Deadline.After(TimeSpan.FromTicks(SliceNs / 100)), _pipe.Mapping, ct);
+        return _rx.WatchData(tail, Deadline.After(TimeSpan.FromTicks(SliceNs / 100)), ct);
     }
 
     internal void EndAsyncWait()
     {
-        Interlocked.Decrement(ref _rx->ReaderWaiters);
+        _rx!.RemoveDataWaiter();
         Exit();
     }
 
@@ -227,39 +164,11 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            int length = PeekLength();
-            Debug.Assert(destination.Length == length, "ReadMessage takes exactly the peeked length");
-            long padded = Align8(length);
-            long need = HeaderSize + padded;
-            if (need <= _capacity)
+            SpanRecordSink sink = new(destination);
+            RingStatus s = _rx!.TryRead(ref sink);
+            if (s != RingStatus.Ok || sink.Length != destination.Length)
             {
-                // Small records are published whole (see Send), so all of it is here.
-                CopyOut(_rp + HeaderSize, destination);
-                Consume(_rp + need);
-                return;
-            }
-
-            Consume(_rp + HeaderSize);
-            long remaining = padded;
-            int done = 0;
-            while (remaining > 0)
-            {
-                if (WaitData(1, Deadline.Infinite, default) != WaitResult.Ready)
-                {
-                    throw new EndOfStreamException(
-                        $"The {Description} lost its peer in the middle of a {length}-byte message ({done} bytes arrived); the message is incomplete.");
-                }
-
-                long n = Math.Min(remaining, Available);
-                int copy = (int)Math.Min(n, length - done);
-                if (copy > 0)
-                {
-                    CopyOut(_rp, destination.Slice(done, copy));
-                    done += copy;
-                }
-
-                remaining -= n;
-                Consume(_rp + n);
+                throw sink.Discarded ? Incomplete(destination.Length) : EndOfStream();
             }
         }
         finally
@@ -274,7 +183,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            return Available >= HeaderSize || _peer.IsGone();
+            return _rx!.HasData || _peer.IsGone();
         }
         finally
         {
@@ -282,7 +191,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
     }
 
-    internal override bool HasMessage() => CanReceive && !IsClosed && Available >= HeaderSize;
+    internal override bool HasMessage() => CanReceive && !IsClosed && _rx!.HasData;
 
     /// <summary>
     /// Prepares a <c>futex_waitv</c> entry for <see cref="ConnectionWaiter"/>: keeps the mapping alive, counts a reader
@@ -291,10 +200,10 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     internal bool BeginWait(out Interop.Futex.FutexWaitv entry)
     {
         Enter();
-        int seq = Volatile.Read(ref _rx->DataSeq);
-        Interlocked.Increment(ref _rx->ReaderWaiters);
-        entry = new Interop.Futex.FutexWaitv { Uaddr = (ulong)&_rx->DataSeq, Val = (uint)seq, Flags = Interop.Futex.FUTEX_32 };
-        if (Available >= HeaderSize)
+        ulong tail = _rx!.Tail;
+        _rx.AddDataWaiter();
+        entry = new Interop.Futex.FutexWaitv { Uaddr = (ulong)_rx.DataWord, Val = (uint)tail, Flags = Interop.Futex.FUTEX_32 };
+        if (_rx.HasData)
         {
             EndWait();
             return false;
@@ -305,16 +214,28 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal void EndWait()
     {
-        Interlocked.Decrement(ref _rx->ReaderWaiters);
+        _rx!.RemoveDataWaiter();
         Exit();
     }
 
+    /// <summary>The length of the next message (waited for): the ring skips what is not a message and consumes nothing.</summary>
     private int PeekLength()
     {
-        long length = *(long*)(_rxData + (_rp & _mask));
+        LengthProbe probe = new() { Length = -1 };
+        if (_rx!.TryRead(ref probe) != RingStatus.Refused)
+        {
+            // Only a stream abandoned by a producer that went away leaves data that is not a message.
+            throw EndOfStream();
+        }
+
+        return CheckLength(probe.Length);
+    }
+
+    private int CheckLength(long length)
+    {
         if (length is < 0 or > int.MaxValue)
         {
-            throw new InvalidDataException($"The {Description} holds a corrupt record header ({length}); the pipe cannot be read further.");
+            throw new InvalidDataException($"The {Description} holds a message of {length} bytes, more than a Connection can take; the pipe cannot be read further.");
         }
 
         return (int)length;
@@ -327,9 +248,10 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         PeerGone,
     }
 
-    private WaitResult WaitData(long need, Deadline deadline, CancellationToken ct)
+    private WaitResult WaitData(Deadline deadline, CancellationToken ct)
     {
-        if (_cachedWp - _rp >= need || Available >= need)
+        SharedRing rx = _rx!;
+        if (rx.HasData)
         {
             return WaitResult.Ready;
         }
@@ -341,7 +263,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             ThrowIfClosed();
             if (mayBlock && spinner.SpinOnce())
             {
-                if (Available >= need)
+                if (rx.HasData)
                 {
                     return WaitResult.Ready;
                 }
@@ -349,9 +271,9 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
                 continue;
             }
 
-            // Read the sequence before re-checking: a publish after this read changes it, so the sleep cannot miss it.
-            int seq = Volatile.Read(ref _rx->DataSeq);
-            if (Available >= need)
+            // Read the word before re-checking: a publish after this read changes it, so the sleep cannot miss it.
+            ulong tail = rx.Tail;
+            if (rx.HasData)
             {
                 return WaitResult.Ready;
             }
@@ -359,7 +281,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             if (_peer.IsGone())
             {
                 // Everything the peer published before it went is visible now: drain first, then end-of-stream.
-                return Available >= need ? WaitResult.Ready : WaitResult.PeerGone;
+                return rx.HasData ? WaitResult.Ready : WaitResult.PeerGone;
             }
 
             if (!mayBlock || deadline.HasPassed)
@@ -367,45 +289,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
                 return WaitResult.TimedOut;
             }
 
-            _ = FutexWait.Sleep(&_rx->DataSeq, seq, &_rx->ReaderWaiters, deadline, ct, SliceNs);
-        }
-    }
-
-    private void WaitSpace(long need)
-    {
-        if (_capacity - (_wp - _cachedRp) >= need)
-        {
-            return;
-        }
-
-        PipeSpinner spinner = Spinner(true);
-        while (true)
-        {
-            _cachedRp = Volatile.Read(ref _tx->ReadPos);
-            if (_capacity - (_wp - _cachedRp) >= need)
-            {
-                return;
-            }
-
-            ThrowIfClosed();
-            if (spinner.SpinOnce())
-            {
-                continue;
-            }
-
-            int seq = Volatile.Read(ref _tx->SpaceSeq);
-            _cachedRp = Volatile.Read(ref _tx->ReadPos);
-            if (_capacity - (_wp - _cachedRp) >= need)
-            {
-                return;
-            }
-
-            if (_peer.IsGone())
-            {
-                throw Broken();
-            }
-
-            _ = FutexWait.Sleep(&_tx->SpaceSeq, seq, &_tx->WriterWaiters, Deadline.Infinite, default, SliceNs);
+            _ = FutexWait.Sleep(rx.DataWord, (int)tail, &rx.Header->DataWaiters, deadline, ct, SliceNs);
         }
     }
 
@@ -433,61 +317,6 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         return Volatile.Read(ref *_peerCpu) == cpu;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Publish(long wp)
-    {
-        _wp = wp;
-        Volatile.Write(ref _tx->WritePos, wp);
-
-        // The interlocked increment is a full fence: the waiter count is read after the publish, so a reader that counts
-        // itself afterwards sees the new sequence inside futex_wait and does not sleep (FutexWait.Wake).
-        Interlocked.Increment(ref _tx->DataSeq);
-        if (Volatile.Read(ref _tx->ReaderWaiters) > 0)
-        {
-            // One wake per reader round: if the reader has not consumed anything since our last wake, it has not run yet,
-            // and when it runs it drains everything published. (No reader sleeps while published data is unconsumed,
-            // because every record satisfies a reader's wait.) This keeps a fast writer from paying a system call per
-            // message while the woken reader waits for a CPU.
-            long rp = Volatile.Read(ref _tx->ReadPos);
-            if (rp != _lastWakeReadPos)
-            {
-                _lastWakeReadPos = rp;
-                _ = Interop.Futex.Wake(&_tx->DataSeq, int.MaxValue);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Consume(long rp)
-    {
-        _rp = rp;
-        Volatile.Write(ref _rx->ReadPos, rp);
-        Interlocked.Increment(ref _rx->SpaceSeq);
-        FutexWait.Wake(&_rx->SpaceSeq, &_rx->WriterWaiters, int.MaxValue);
-    }
-
-    private void CopyIn(long pos, ReadOnlySpan<byte> source)
-    {
-        int offset = (int)(pos & _mask);
-        int first = Math.Min(source.Length, _capacity - offset);
-        source[..first].CopyTo(new Span<byte>(_txData + offset, first));
-        if (first < source.Length)
-        {
-            source[first..].CopyTo(new Span<byte>(_txData, source.Length - first));
-        }
-    }
-
-    private void CopyOut(long pos, Span<byte> destination)
-    {
-        int offset = (int)(pos & _mask);
-        int first = Math.Min(destination.Length, _capacity - offset);
-        new ReadOnlySpan<byte>(_rxData + offset, first).CopyTo(destination);
-        if (first < destination.Length)
-        {
-            new ReadOnlySpan<byte>(_rxData, destination.Length - first).CopyTo(destination[first..]);
-        }
     }
 
     private void CheckPeerBeforeSend()
@@ -547,23 +376,10 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
 
         // Wake everyone who sleeps on either ring (the peer, and a local thread blocked in this end) so they re-check.
-        WakeAll(_tx);
-        WakeAll(_rx);
+        _tx?.WakeAll();
+        _rx?.WakeAll();
         _peer.Dispose();
         Exit();
-    }
-
-    private static void WakeAll(RingControl* c)
-    {
-        if (c == null)
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref c->DataSeq);
-        Interlocked.Increment(ref c->SpaceSeq);
-        _ = Interop.Futex.Wake(&c->DataSeq, int.MaxValue);
-        _ = Interop.Futex.Wake(&c->SpaceSeq, int.MaxValue);
     }
 
     /// <summary>Keeps the mapping alive while an operation runs, so a Close from another thread cannot unmap it underneath.</summary>
@@ -620,6 +436,9 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     private ConnectionBrokenException Broken() =>
         new($"The peer of the {Description} has closed its end or exited; nothing more can be sent.");
+
+    private EndOfStreamException Incomplete(long length) =>
+        new($"The {Description} lost its peer in the middle of a {length}-byte message; the message is incomplete.");
 
     private EndOfStreamException EndOfStream() =>
         new($"The peer of the {Description} has closed its end or exited, and every message it sent has been received.");
