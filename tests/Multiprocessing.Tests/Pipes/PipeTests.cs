@@ -49,6 +49,43 @@ public sealed class PipeTests : ConnectionContractTests
     }
 
     [Fact]
+    public async Task A_streamed_message_refused_by_a_short_buffer_is_kept_whole()
+    {
+        var (a, b) = Pipe.Create<int>(bufferSize: 4096);
+        using (a)
+        using (b)
+        {
+            byte[] payload = [.. Enumerable.Range(0, 20_000).Select(i => (byte)(i * 7))];
+            Task sender = Task.Run(() => a.SendBytes(payload));
+            BufferTooShortException e = Assert.Throws<BufferTooShortException>(() => b.ReceiveBytesInto(new byte[100]));
+            Assert.Equal(payload.Length, e.RequiredLength);
+            byte[] big = new byte[30_000];
+            Assert.Equal(payload.Length, b.ReceiveBytesInto(big));
+            Assert.Equal(payload, big[..payload.Length]);
+            await sender.WaitAsync(Patience);
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_blocked_on_a_full_ring_is_released_when_the_reader_closes()
+    {
+        var (a, b) = Pipe.Create<long>(bufferSize: 4096);
+        using (a)
+        {
+            Task sender = Task.Run(() =>
+            {
+                for (long i = 0; ; i++)
+                {
+                    a.Send(i);
+                }
+            });
+            Assert.Equal(0L, b.Receive());
+            b.Close();
+            await Assert.ThrowsAsync<ConnectionBrokenException>(() => sender.WaitAsync(Patience));
+        }
+    }
+
+    [Fact]
     public void The_segment_is_removed_once_both_ends_are_closed()
     {
         string[] before = ShmNames();
