@@ -42,7 +42,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         if (CanSend)
         {
             _tx = pipe.Ring(end);
-            _tx.ConsumerGone = _peer.IsGone;
+            // Also true once this end is closed by another thread: the blocked Send then reports the close.
+            _tx.ConsumerGone = () => IsClosed || _peer.IsGone();
         }
 
         _rx = CanReceive ? pipe.Ring(duplex ? 1 - end : 0) : null;
