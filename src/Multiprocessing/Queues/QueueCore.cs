@@ -738,6 +738,7 @@ internal sealed unsafe partial class QueueCore : IDisposable
 
     public void Dispose() => _segment.Dispose();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private MappingLease TakeLease()
     {
         ThrowIfDisposed();
@@ -752,13 +753,18 @@ internal sealed unsafe partial class QueueCore : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ThrowIfDisposed()
     {
         if (_segment.IsClosed)
         {
-            throw new ObjectDisposedException(Name, $"The queue '{Name}' was disposed in this process; open it again to use it.");
+            ThrowDisposed();
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowDisposed() =>
+        throw new ObjectDisposedException(Name, $"The queue '{Name}' was disposed in this process; open it again to use it.");
 
     private static long Align(long n, long to) => (n + to - 1) & ~(to - 1);
 }

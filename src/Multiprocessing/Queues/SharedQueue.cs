@@ -313,13 +313,14 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
 
     private protected void ThrowIfDisposed() => Core.ThrowIfDisposed();
 
-    private protected bool Check(RingStatus s, bool forGet) => s switch
-    {
-        RingStatus.Ok => true,
-        RingStatus.TimedOut or RingStatus.Empty => false,
-        RingStatus.Closed => throw new QueueClosedException(Name, forGet),
-        _ => throw new InvalidOperationException($"Unexpected status {s} on the queue '{Name}'."),
-    };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected bool Check(RingStatus s, bool forGet) =>
+        s == RingStatus.Ok || (s is not (RingStatus.TimedOut or RingStatus.Empty) && ThrowFor(s, forGet));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ThrowFor(RingStatus s, bool forGet) => s == RingStatus.Closed
+        ? throw new QueueClosedException(Name, forGet)
+        : throw new InvalidOperationException($"Unexpected status {s} on the queue '{Name}'.");
 
     private string RefusedMessage(long needed, int have) =>
         $"The next message of the queue '{Name}' is {needed} bytes but the destination holds {have}; it stays in the queue: pass a larger span, or call GetBytes().";
