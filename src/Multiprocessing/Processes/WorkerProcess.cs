@@ -79,11 +79,7 @@ public class WorkerProcess : IDisposable
         get => _daemon;
         set
         {
-            if (_started || _view != ViewKind.None)
-            {
-                throw new InvalidOperationException($"Set Daemon on worker '{Name}' before starting it.");
-            }
-
+            ThrowIfStartedFor(nameof(Daemon));
             _daemon = value;
         }
     }
@@ -100,12 +96,16 @@ public class WorkerProcess : IDisposable
         get => _quickExit;
         set
         {
-            if (_started || _view != ViewKind.None)
-            {
-                throw new InvalidOperationException($"Set QuickExit on worker '{Name}' before starting it.");
-            }
-
+            ThrowIfStartedFor(nameof(QuickExit));
             _quickExit = value;
+        }
+    }
+
+    private void ThrowIfStartedFor(string property)
+    {
+        if (_started || _view != ViewKind.None)
+        {
+            throw new InvalidOperationException($"Set {property} on worker '{Name}' before starting it.");
         }
     }
 
