@@ -57,8 +57,7 @@ internal sealed class EventPingPongCase : IBenchCase
         pong.Unlink();
         stop.Unlink();
         Array.Sort(rtt);
-        double median = (N % 2 == 1 ? rtt[N / 2] : (rtt[(N / 2) - 1] + rtt[N / 2]) / 2.0) / 1e3;
-        int p99Index = ((99 * N) + 99) / 100 - 1;
+        double median = SortedStats.Median(rtt) / 1e3;
         yield return new BenchResult
         {
             Name = "event_pingpong",
@@ -68,7 +67,7 @@ internal sealed class EventPingPongCase : IBenchCase
             Seconds = (end - start) / 1e9,
             RateUnit = "round_trips/s",
             MedianUs = Math.Round(median, 2),
-            P99Us = Math.Round(rtt[p99Index] / 1e3, 2),
+            P99Us = Math.Round(SortedStats.P99(rtt) / 1e3, 2),
             Extra = new() { ["min_us"] = Math.Round(rtt[0] / 1e3, 2) },
         };
     }

@@ -66,14 +66,11 @@ internal static class PipeBench
             Count = n,
             Seconds = seconds,
             RateUnit = "round_trips/s",
-            MedianUs = Math.Round(Us(Median(sortedRtt)), 3),
-            P99Us = Math.Round(Us(sortedRtt[((99 * n) + 99) / 100 - 1]), 3),
+            MedianUs = Math.Round(Us(SortedStats.Median(sortedRtt)), 3),
+            P99Us = Math.Round(Us(SortedStats.P99(sortedRtt)), 3),
             Extra = new() { ["min_us"] = Math.Round(Us(sortedRtt[0]), 3), ["max_us"] = Math.Round(Us(sortedRtt[^1]), 1) },
         };
     }
-
-    private static double Median(long[] sorted) =>
-        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2.0;
 
     private static double Us(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
 

@@ -55,7 +55,7 @@ internal sealed class PoolStartBench : IBenchCase
         }
 
         times.Sort();
-        double median = (times[(Reps - 1) / 2] + times[Reps / 2]) / 2;
+        double median = SortedStats.Median(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(times));
         return new BenchResult
         {
             Name = name,

@@ -59,7 +59,7 @@ internal sealed class ProcessStartCase : IBenchCase
         }
 
         times.Sort();
-        double median = times.Count % 2 == 1 ? times[times.Count / 2] : (times[(times.Count / 2) - 1] + times[times.Count / 2]) / 2;
+        double median = SortedStats.Median(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(times));
         return new BenchResult
         {
             Name = name,

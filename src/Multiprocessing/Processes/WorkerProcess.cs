@@ -553,27 +553,9 @@ public class WorkerProcess : IDisposable
             throw new InvalidOperationException($"'{Name}' cannot join itself.");
         }
 
-        Deadline deadline = Deadline.After(timeout);
+        _ = Deadline.After(timeout); // validates the timeout even when the process is already gone
         using SafeFdHandle fd = Pidfd.Open(_pid);
-        if (fd.IsInvalid || !ProcessLiveness.IsSameAndAlive(_pid, _viewStartTime))
-        {
-            return true;
-        }
-
-        while (true)
-        {
-            long ns = deadline.RemainingNanoseconds;
-            int ms = ns < 0 ? -1 : (int)Math.Min(int.MaxValue, (ns + 999_999) / 1_000_000);
-            if (Pidfd.WaitExited(fd, ms))
-            {
-                return true;
-            }
-
-            if (deadline.HasPassed)
-            {
-                return false;
-            }
-        }
+        return fd.IsInvalid || !ProcessLiveness.IsSameAndAlive(_pid, _viewStartTime) || WaitPidfd(fd, timeout);
     }
 
     /// <summary>Called in the worker: this object is the worker itself (a rebuilt subclass instance or a plain view).</summary>
