@@ -445,9 +445,20 @@ internal sealed unsafe partial class SharedRing
 
         // A full fence: the waiter-count read below cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Tail, newTail);
-        // A whole message wakes one sleeper (another would find nothing); a chunk wakes all, since the reader that
-        // holds the stream may sleep next to readers waiting for their turn.
-        FutexWait.Wake(DataWord, &_h->DataWaiters, wakeAll ? int.MaxValue : 1);
+        if (wakeAll)
+        {
+            // A chunk wakes all: the reader that holds the stream may sleep next to readers waiting for their turn.
+            FutexWait.Wake(DataWord, &_h->DataWaiters, int.MaxValue);
+        }
+        else if (Volatile.Read(ref _h->DataWaiters) > 0 && Volatile.Read(ref _h->Head) == oldTail)
+        {
+            // A whole message wakes one sleeper, and only when it lands in an empty ring. A reader sleeps only after
+            // it saw the ring empty, so the first publish after that finds Head == oldTail and wakes it; into a
+            // non-empty ring, some reader is awake already (the one woken for the first message, who wakes more in
+            // Advance while a backlog lasts). So a steady flow costs one wake per burst, not a syscall per message.
+            // A reader that dies while it is the one awake is covered by the sleepers' 50 ms slices.
+            _ = Futex.Wake(DataWord, 1);
+        }
     }
 
     /// <summary>
@@ -714,6 +725,15 @@ internal sealed unsafe partial class SharedRing
 
         // A full fence: the waiter-count read cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Head, newHead);
+        if (messageDone && Volatile.Read(ref _h->DataWaiters) > 0 && Volatile.Read(ref _h->Tail) != newHead)
+        {
+            // A backlog while another reader sleeps: wake one more (see Publish). Tail is read after the Head store
+            // (a full fence), and Publish reads Head after its Tail store, so of a publish racing this advance at
+            // least one side sees the other and wakes.
+            _tailSeen = Volatile.Read(ref _h->Tail);
+            _ = Futex.Wake(DataWord, 1);
+        }
+
         if (Volatile.Read(ref _h->SpaceWaiters) > 0
             && _capacity - (long)(Volatile.Read(ref _h->Tail) - newHead) >= Volatile.Read(ref _h->SpaceWanted))
         {
@@ -743,7 +763,9 @@ internal sealed unsafe partial class SharedRing
                 continue;
             }
 
-            if (!FutexWait.Sleep(DataWord, (int)tail, &_h->DataWaiters, deadline, ct))
+            // In slices: a publish into a non-empty ring wakes nobody (see Publish), so if the reader that was
+            // awake dies, the others notice the backlog at their next slice.
+            if (!FutexWait.Sleep(DataWord, (int)tail, &_h->DataWaiters, deadline, ct, SliceNs))
             {
                 return HasData || IsClosed;
             }
