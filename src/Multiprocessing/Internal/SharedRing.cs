@@ -80,6 +80,9 @@ internal sealed unsafe partial class SharedRing
     /// <summary>The consumer side's last view of Tail: a lower bound on what is published.</summary>
     private ulong _tailSeen;
 
+    /// <summary>The size of the last whole record read here: a hint for how long the next one takes to arrive.</summary>
+    private uint _lastRecordBytes;
+
     /// <summary>Attaches to an initialized ring. <paramref name="keepAlive"/> is the mapping, kept alive during async waits.</summary>
     internal SharedRing(RingHeader* header, byte* data, string name, SafeHandle? keepAlive)
     {
@@ -130,6 +133,9 @@ internal sealed unsafe partial class SharedRing
     /// <summary>Messages up to this many bytes travel as one record; larger ones are streamed in chunks.</summary>
     internal int MaxWholePayload => _chunk - RecordHeaderSize;
 
+    /// <summary>Records from this size on are waited for with <see cref="PeerSpinner"/>.</summary>
+    private const int BigRecord = 16 << 10;
+
     /// <summary>Complete messages in the ring (approximate while others work on it).</summary>
     internal long Count => Math.Max(0, (long)(Volatile.Read(ref _h->MessagesIn) - Volatile.Read(ref _h->MessagesOut)));
 
@@ -160,7 +166,6 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Takes the write lock; recovers the producer state if its holder died. False on timeout.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool EnterWrite(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -178,11 +183,9 @@ internal sealed unsafe partial class SharedRing
         return r != EnterResult.TimedOut;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitWrite() => RobustMutex.Exit(&_h->WriteLock);
 
     /// <summary>Takes the read lock; returns Abandoned (after recovering the ring's reader state) if its holder died.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal EnterResult EnterRead(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -200,7 +203,6 @@ internal sealed unsafe partial class SharedRing
         return r;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitRead() => RobustMutex.Exit(&_h->ReadLock);
 
     /// <summary>
@@ -277,7 +279,6 @@ internal sealed unsafe partial class SharedRing
     /// For a streamed message: apply the deadline only to the first chunk, then wait as long as it takes (async
     /// callers, which try with a zero deadline and wait elsewhere, would otherwise never get a large message through).
     /// </param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Write(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         if (IsClosed)
@@ -380,7 +381,6 @@ internal sealed unsafe partial class SharedRing
     }
 
     /// <summary>Waits until <paramref name="need"/> bytes are free after Tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RingStatus WaitForSpace(int need, Deadline deadline, CancellationToken ct)
     {
         ulong tail = _h->Tail;
@@ -389,6 +389,9 @@ internal sealed unsafe partial class SharedRing
             return RingStatus.Ok;
         }
 
+        // A large record waits for a reader that is busy copying out: spin about as long as that takes.
+        bool big = need >= BigRecord;
+        PeerSpinner peer = big ? new PeerSpinner(need) : default;
         AdaptiveSpinner spinner = default;
         while (true)
         {
@@ -410,7 +413,7 @@ internal sealed unsafe partial class SharedRing
                 return RingStatus.Closed;
             }
 
-            if (spinner.SpinOnce())
+            if (big ? peer.SpinOnce() : spinner.SpinOnce())
             {
                 continue;
             }
@@ -432,7 +435,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Publish(ulong oldTail, ulong newTail, bool messageDone, bool wakeAll)
     {
         if (messageDone)
@@ -506,7 +508,6 @@ internal sealed unsafe partial class SharedRing
     /// message has started, waits for its remaining chunks (ignoring the deadline: a message that has begun is
     /// finished, unless its producer dies or gives up, which discards it).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryRead<TSink>(scoped ref TSink sink, CancellationToken ct = default)
         where TSink : IRecordSink, allows ref struct
     {
@@ -583,6 +584,7 @@ internal sealed unsafe partial class SharedRing
 
                     CopyOut(payload, (int)length, ref sink);
                     sink.End();
+                    _lastRecordBytes = length;
                     Advance(head, next, messageDone: true);
                     return RingStatus.Ok;
 
@@ -672,7 +674,8 @@ internal sealed unsafe partial class SharedRing
     /// </summary>
     private bool WaitForChunk(ulong streamId, int pid, ulong head, CancellationToken ct)
     {
-        AdaptiveSpinner spinner = default;
+        // The producer is busy copying the next chunk in: spin about as long as that takes.
+        PeerSpinner spinner = new(_chunk);
         long nextLivenessCheck = 0;
         _ = ct;
         while (true)
@@ -713,7 +716,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Advance(ulong oldHead, ulong newHead, bool messageDone)
     {
         if (messageDone)
@@ -746,9 +748,12 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Spins, then sleeps until something is published or the ring is closed. False on timeout.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool WaitForData(Deadline deadline, CancellationToken ct)
     {
+        // After a large record, the next one is probably being copied in right now: spin about as long as that takes.
+        uint last = _lastRecordBytes;
+        bool big = last >= BigRecord;
+        PeerSpinner peer = big ? new PeerSpinner(last) : default;
         AdaptiveSpinner spinner = default;
         while (true)
         {
@@ -758,7 +763,7 @@ internal sealed unsafe partial class SharedRing
                 return true;
             }
 
-            if (spinner.SpinOnce())
+            if (big ? peer.SpinOnce() : spinner.SpinOnce())
             {
                 continue;
             }
@@ -818,7 +823,6 @@ internal sealed unsafe partial class SharedRing
     // Copies
     // =========================================================================================================
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyIn(ulong position, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty)
@@ -835,7 +839,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOutRaw(ulong position, Span<byte> destination)
     {
         int offset = (int)(position & _mask);
@@ -847,7 +850,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOut<TSink>(ulong position, int length, scoped ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
@@ -865,7 +867,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteHeader(ulong position, uint length, ushort kind) =>
         *(ulong*)(_data + (position & _mask)) = length | ((ulong)kind << 32) | ((ulong)Check(length, kind) << 48);
 
