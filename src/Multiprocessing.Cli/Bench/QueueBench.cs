@@ -6,7 +6,8 @@ namespace Multiprocessing.Cli.Bench;
 /// <summary>
 /// mp_bench.py's run_queue for our queues: n producer processes put their items and then one null sentinel, n
 /// consumer processes get until a null. The children run the workload in <see cref="RoundGate"/> rounds (a cold
-/// one, untimed warm-up ones, the timed one), so that process start-up and JIT compilation are not timed; the time
+/// one, untimed warm-up ones, five timed ones whose median is reported), so that process start-up and JIT
+/// compilation are not timed; the time
 /// runs from the first producer's first put to the last consumer's last get, read on CLOCK_MONOTONIC (Stopwatch) in
 /// each child.
 /// </summary>
@@ -14,15 +15,16 @@ internal static class QueueBench
 {
     internal static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>The result line: the timed round, with the cold round and the number of rounds in Extra.</summary>
-    internal static BenchResult Result(string name, Dictionary<string, object?> parameters, (RoundGate.Round Cold, RoundGate.Round Timed, int Rounds) r, long sent, string unit, long payloadBytes = 0)
+    /// <summary>The result line: the median timed round, with the cold round, every timed round and the number of rounds in Extra.</summary>
+    internal static BenchResult Result(string name, Dictionary<string, object?> parameters, RoundGate.Rounds r, long sent, string unit, long payloadBytes = 0)
     {
         Check(r.Cold.Received, sent);
-        Check(r.Timed.Received, sent);
+        Check(r.Median.Received, sent);
         Dictionary<string, object?> extra = new()
         {
             ["cold_seconds"] = Math.Round(r.Cold.Seconds, 6),
-            ["rounds"] = r.Rounds,
+            ["timed_round_seconds"] = r.TimedSeconds.Select(x => Math.Round(x, 6)).ToArray(),
+            ["rounds"] = r.Count,
         };
         if (payloadBytes > 0)
         {
@@ -34,9 +36,9 @@ internal static class QueueBench
             Name = name,
             Params = parameters,
             Count = sent,
-            Seconds = r.Timed.Seconds,
+            Seconds = r.Median.Seconds,
             RateUnit = unit,
-            MbPerS = payloadBytes > 0 ? Math.Round(sent * (double)payloadBytes / r.Timed.Seconds / 1e6, 1) : null,
+            MbPerS = payloadBytes > 0 ? Math.Round(sent * (double)payloadBytes / r.Median.Seconds / 1e6, 1) : null,
             Extra = extra,
         };
     }

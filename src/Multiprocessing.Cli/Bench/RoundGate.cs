@@ -6,7 +6,7 @@ namespace Multiprocessing.Cli.Bench;
 /// <summary>
 /// Runs one workload several times in the same worker processes, in lock-step rounds: a cold round (timed: what a
 /// freshly started process does), untimed warm-up rounds for at least <see cref="BenchWorkers.JitWarmup"/>, then
-/// the timed round that the case reports. Every round is the whole workload (its sentinels included), so the
+/// timed rounds whose median the case reports. Every round is the whole workload (its sentinels included), so the
 /// consumers finish a round and come back to the gate, and no message of one round is counted in another.
 /// <para>
 /// Why: a 200 000-message case lasts 50–100 ms here, and a fresh .NET process spends its first ~50 ms of such a loop
@@ -75,12 +75,16 @@ internal sealed class RoundGate : IDisposable
 
     // ---- in the parent ------------------------------------------------------------------------------------------
 
+    /// <summary>How many rounds are timed after the warm-up; the case reports their median.</summary>
+    internal const int TimedRounds = 5;
+
     /// <summary>
-    /// Runs the rounds: cold, warm-up, timed. <paramref name="parentWork"/> (may be null) runs in the parent during
-    /// each round and returns its own (start, end) stamps or null. Returns the cold and timed round's results, and
-    /// how many rounds ran in all. Stops the children at the end (they then return from their lambda).
+    /// Runs the rounds: cold, warm-up, then <see cref="TimedRounds"/> timed ones. <paramref name="parentWork"/> (may
+    /// be null) runs in the parent during each round and returns its own (start, end) stamps or null. Returns the
+    /// cold round, the median timed round (a shared machine disturbs single rounds of 30–100 ms), every timed round's
+    /// seconds, and how many rounds ran in all. Stops the children at the end (they then return from their lambda).
     /// </summary>
-    internal (Round Cold, Round Timed, int Rounds) Run(IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork = null)
+    internal Rounds Run(IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork = null)
     {
         Round cold = RunRound(1, workers, producers, parentWork);
         Stopwatch since = Stopwatch.StartNew();
@@ -91,11 +95,17 @@ internal sealed class RoundGate : IDisposable
         }
         while (since.Elapsed < BenchWorkers.JitWarmup);
 
-        Round timed = RunRound(r, workers, producers, parentWork);
-        AwaitCount(0, (long)_children * (r + 1), workers, "arrive after the last round");
+        List<Round> timed = [];
+        for (int i = 0; i < TimedRounds; i++)
+        {
+            timed.Add(RunRound(r++, workers, producers, parentWork));
+        }
+
+        AwaitCount(0, (long)_children * r, workers, "arrive after the last round");
         Volatile.Write(ref Longs(_block)[1], 1);
         ReleaseAll();
-        return (cold, timed, r);
+        List<Round> sorted = [.. timed.OrderBy(x => x.Seconds)];
+        return new Rounds(cold, sorted[sorted.Count / 2], [.. timed.Select(x => x.Seconds)], r - 1);
     }
 
     private Round RunRound(int round, IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork)
@@ -174,4 +184,7 @@ internal sealed class RoundGate : IDisposable
 
     /// <summary>One round's result: seconds from the first producer's first put to the last consumer's last get, and messages received.</summary>
     internal readonly record struct Round(double Seconds, long Received);
+
+    /// <summary>What <see cref="Run"/> measured: the cold round, the median timed round, each timed round's seconds, the number of rounds run.</summary>
+    internal readonly record struct Rounds(Round Cold, Round Median, IReadOnlyList<double> TimedSeconds, int Count);
 }
