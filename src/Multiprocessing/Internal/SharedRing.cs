@@ -289,13 +289,16 @@ internal sealed unsafe partial class SharedRing
         if (total <= MaxWholePayload)
         {
             int need = RecordHeaderSize + Align8((int)total);
-            RingStatus s = WaitForSpace(need, deadline, ct);
-            if (s != RingStatus.Ok)
+            ulong tail = _h->Tail;
+            if ((long)(tail - _headSeen) + need > _capacity)
             {
-                return s;
+                RingStatus s = WaitForSpace(need, deadline, ct);
+                if (s != RingStatus.Ok)
+                {
+                    return s;
+                }
             }
 
-            ulong tail = _h->Tail;
             CopyIn(tail + RecordHeaderSize, prefix);
             CopyIn(tail + RecordHeaderSize + (ulong)prefix.Length, body);
             WriteHeader(tail, (uint)total, KindWhole);
@@ -445,9 +448,48 @@ internal sealed unsafe partial class SharedRing
 
         // A full fence: the waiter-count read below cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Tail, newTail);
+        if (Volatile.Read(ref _h->DataWaiters) > 0)
+        {
+            WakeReaders(wakeAll);
+        }
+    }
+
+    /// <summary>
+    /// Single-consumer use (a pipe): wake sleeping readers once per consumer round rather than once per message. A wake
+    /// issued while published data is waiting (Head behind Tail) guarantees that every reader then asleep runs, sees that
+    /// data, and cannot sleep again before Head has moved past it (readers sleep only on an empty ring). So until Head
+    /// moves, a further wake would only cost the producer a system call while the woken reader waits for a CPU.
+    /// Such a wake wakes every sleeper (a pipe end may have a sync and an async waiter), so none is left behind.
+    /// </summary>
+    internal bool WakeOncePerConsumerRound { get; init; }
+
+    /// <summary>
+    /// With <see cref="WakeOncePerConsumerRound"/>: the Head seen at the last wake that left data waiting, or
+    /// <see cref="ulong.MaxValue"/> (positions are multiples of 8, so never equal to it).
+    /// </summary>
+    private ulong _headAtLastWake = ulong.MaxValue;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WakeReaders(bool wakeAll)
+    {
+        if (WakeOncePerConsumerRound)
+        {
+            // Read after the interlocked publish of Tail. If the reader has already taken everything, this wake promises
+            // nothing about later messages: do not skip the next one.
+            ulong head = Volatile.Read(ref _h->Head);
+            if (head == _headAtLastWake)
+            {
+                return;
+            }
+
+            _headAtLastWake = head == _h->Tail ? ulong.MaxValue : head;
+            _ = Futex.Wake(DataWord, int.MaxValue);
+            return;
+        }
+
         // A whole message wakes one sleeper (another would find nothing); a chunk wakes all, since the reader that
         // holds the stream may sleep next to readers waiting for their turn.
-        FutexWait.Wake(DataWord, &_h->DataWaiters, wakeAll ? int.MaxValue : 1);
+        _ = Futex.Wake(DataWord, wakeAll ? int.MaxValue : 1);
     }
 
     /// <summary>
@@ -497,6 +539,43 @@ internal sealed unsafe partial class SharedRing
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryRead<TSink>(scoped ref TSink sink, CancellationToken ct = default)
+        where TSink : IRecordSink, allows ref struct
+    {
+        // Fast path: the next record is a whole message that is already published. Everything else (nothing there, a
+        // close marker, a chunk, a corrupt header) goes to the general loop, which checks and reports it.
+        ulong head = _h->Head;
+        long available = (long)(_tailSeen - head);
+        if (available < RecordHeaderSize)
+        {
+            _tailSeen = Volatile.Read(ref _h->Tail);
+            available = (long)(_tailSeen - head);
+        }
+
+        if (available >= RecordHeaderSize && (ulong)available <= (ulong)_capacity)
+        {
+            ulong word = *(ulong*)(_data + (head & _mask));
+            uint length = (uint)word;
+            long recordSize = RecordHeaderSize + Align8Long(length);
+            if ((ushort)(word >> 32) == KindWhole && (ushort)(word >> 48) == Check(length, KindWhole) && recordSize <= available)
+            {
+                if (!sink.Begin(length))
+                {
+                    return RingStatus.Refused;
+                }
+
+                CopyOut(head + RecordHeaderSize, (int)length, ref sink);
+                sink.End();
+                Advance(head, head + (ulong)recordSize, messageDone: true);
+                return RingStatus.Ok;
+            }
+        }
+
+        return TryReadAny(ref sink, ct);
+    }
+
+    /// <summary>The general case of <see cref="TryRead{TSink}"/>: any record kind, streams, and every consistency check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private RingStatus TryReadAny<TSink>(scoped ref TSink sink, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
         bool inStream = false;

@@ -109,16 +109,23 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            switch (WaitData(deadline, default))
-            {
-                case WaitResult.TimedOut:
-                    return -1;
-                case WaitResult.PeerGone:
-                    throw EndOfStream();
-            }
-
+            // Try first: a receiver that keeps up with a stream finds the next message already there, and the ring's
+            // read path is the only check it needs.
             SpanRecordSink sink = new(buffer);
             RingStatus s = _rx!.TryRead(ref sink);
+            if (s == RingStatus.Empty && !sink.Discarded)
+            {
+                switch (WaitData(deadline, default))
+                {
+                    case WaitResult.TimedOut:
+                        return -1;
+                    case WaitResult.PeerGone:
+                        throw EndOfStream();
+                }
+
+                s = _rx.TryRead(ref sink);
+            }
+
             if (s == RingStatus.Ok)
             {
                 return (int)sink.Length;
