@@ -438,7 +438,7 @@ internal sealed unsafe partial class SharedRing
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Publish(ulong oldTail, ulong newTail, bool messageDone, bool wakeAll)
     {
-        if (messageDone)
+        if (messageDone && CountsMessages)
         {
             // Journal first (count, then position: see RecoverWriter), then count, then publish. x64 keeps stores in order.
             _h->JournalMessagesIn = _h->MessagesIn;
@@ -462,6 +462,13 @@ internal sealed unsafe partial class SharedRing
     /// Such a wake wakes every sleeper (a pipe end may have a sync and an async waiter), so none is left behind.
     /// </summary>
     internal bool WakeOncePerConsumerRound { get; init; }
+
+    /// <summary>
+    /// True (the default) to keep <see cref="RingHeader.MessagesIn"/>/<see cref="RingHeader.MessagesOut"/> and their
+    /// journal, which <see cref="Count"/> and a queue's join read. A user that never reads them (a pipe) sets it to false on
+    /// both sides and saves four stores per message on each side; the counters then stay at their initial values.
+    /// </summary>
+    internal bool CountsMessages { get; init; } = true;
 
     /// <summary>
     /// With <see cref="WakeOncePerConsumerRound"/>: the Head seen at the last wake that left data waiting, or
@@ -784,7 +791,7 @@ internal sealed unsafe partial class SharedRing
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Advance(ulong oldHead, ulong newHead, bool messageDone)
     {
-        if (messageDone)
+        if (messageDone && CountsMessages)
         {
             _h->JournalMessagesOut = _h->MessagesOut;
             Volatile.Write(ref _h->JournalHead, oldHead);
@@ -885,7 +892,7 @@ internal sealed unsafe partial class SharedRing
 
         int offset = (int)(position & _mask);
         int first = (int)Math.Min(source.Length, _capacity - offset);
-        source[..first].CopyTo(new Span<byte>(_data + offset, first));
+        ByteCopy.Copy(source[..first], new Span<byte>(_data + offset, first));
         if (first < source.Length)
         {
             source[first..].CopyTo(new Span<byte>(_data, source.Length - first));

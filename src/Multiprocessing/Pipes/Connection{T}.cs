@@ -29,6 +29,9 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     private readonly Func<ReadOnlySequence<byte>, T> _deserialize;
     private readonly MessageSerializerOptions? _options;
     private readonly bool _rawFast;
+
+    /// <summary>The transport when it is a shared-memory pipe end: called directly (not virtually) on the raw fast path.</summary>
+    private readonly ShmPipeTransport? _shm;
     private ArrayBufferWriter<byte>? _writer;
 
     internal Connection(ConnectionTransport transport, MessageSerializerOptions? options)
@@ -38,18 +41,28 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         _serializer = MessageSerializer.For<T>(options);
         _deserialize = _serializer.Deserialize;
         _rawFast = s_rawSize <= RawFastPathLimit && (options is null || options.AllowedTypes.Count == 0);
+        _shm = transport as ShmPipeTransport;
     }
 
     /// <summary>Serializes <paramref name="item"/> and sends it as one message (Python's <c>send</c>).</summary>
     /// <exception cref="ConnectionBrokenException">The peer has closed its end or exited.</exception>
     /// <exception cref="ObjectDisposedException">This end is closed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Send(T item)
     {
         if (_rawFast)
         {
             Span<byte> raw = stackalloc byte[s_rawSize];
             Unsafe.WriteUnaligned(ref MemoryMarshal.GetReference(raw), item);
-            Transport.Send(raw);
+            if (_shm is { } shm)
+            {
+                shm.Send(raw);
+            }
+            else
+            {
+                Transport.Send(raw);
+            }
+
             return;
         }
 
@@ -67,6 +80,7 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <summary>Receives the next message, waiting as long as it takes (Python's <c>recv</c>).</summary>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     /// <exception cref="MessageDeserializationException">The message is not a <typeparamref name="T"/> (it is consumed).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Receive()
     {
         T item;
@@ -91,10 +105,11 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         return ReadWith(length, _deserialize);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReceiveRaw(Deadline deadline, out T item)
     {
         Span<byte> raw = stackalloc byte[s_rawSize];
-        int r = Transport.ReceiveInto(raw, deadline);
+        int r = _shm is { } shm ? shm.ReceiveInto(raw, deadline) : Transport.ReceiveInto(raw, deadline);
         if (r == s_rawSize)
         {
             item = Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(raw));

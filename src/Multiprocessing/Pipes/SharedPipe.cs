@@ -42,9 +42,11 @@ internal sealed unsafe class SharedPipe
 
     /// <summary>
     /// A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions). Each ring
-    /// has one reader, so its writer wakes it once per reader round (<see cref="SharedRing.WakeOncePerConsumerRound"/>).
+    /// has one reader, so its writer wakes it once per reader round (<see cref="SharedRing.WakeOncePerConsumerRound"/>); a pipe
+    /// never reads message counts (<see cref="SharedRing.CountsMessages"/>).
     /// </summary>
-    internal SharedRing Ring(int ring) => new(RingHeaderOf(ring), RingData(ring), Name, Mapping) { WakeOncePerConsumerRound = true };
+    internal SharedRing Ring(int ring) =>
+        new(RingHeaderOf(ring), RingData(ring), Name, Mapping) { WakeOncePerConsumerRound = true, CountsMessages = false };
 
     internal static SharedPipe Create(int capacity, bool duplex, string tag)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Multiprocessing.Internal;
 
@@ -10,6 +11,10 @@ namespace Multiprocessing.Pipes;
 /// checking between slices whether the peer is gone (a dead process wakes nobody); a writer facing a full ring asks the
 /// same question through <see cref="SharedRing.ConsumerGone"/>. A message larger than a quarter of the ring is streamed
 /// through it in chunks by the ring.
+/// <para>
+/// The send and receive paths are compiled fully optimised at their first call (AggressiveOptimization), as the queues'
+/// are: a worker process moves its first ~100 000 messages before tiered compilation would promote them.
+/// </para>
 /// </summary>
 internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 {
@@ -24,6 +29,9 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     private readonly int* _myCpu;
     private readonly int* _peerCpu;
 
+    private readonly bool _canSend;
+    private readonly bool _canReceive;
+
     private long _lastPeerCheckTick;
     private int _colocatedWaits;
     private int _closed;
@@ -36,8 +44,8 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         _pipe = pipe;
         _end = end;
         bool duplex = pipe.Duplex;
-        CanSend = duplex || end == 0;
-        CanReceive = duplex || end == 1;
+        _canSend = duplex || end == 0;
+        _canReceive = duplex || end == 1;
         _peer = new PeerWatch(pipe.Slot(1 - end));
         if (CanSend)
         {
@@ -58,15 +66,20 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal override string Description => $"pipe end '{_pipe.EndName(_end)}'";
 
-    internal override bool CanSend { get; }
+    internal override bool CanSend => _canSend;
 
-    internal override bool CanReceive { get; }
+    internal override bool CanReceive => _canReceive;
 
     internal override bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void Send(ReadOnlySpan<byte> message)
     {
-        ThrowIfCannot(CanSend, "send on", "receives");
+        if (!_canSend)
+        {
+            ThrowCannot("send on", "receives");
+        }
+
         Enter();
         try
         {
@@ -103,9 +116,14 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override int ReceiveInto(Span<byte> buffer, Deadline deadline)
     {
-        ThrowIfCannot(CanReceive, "receive from", "sends");
+        if (!_canReceive)
+        {
+            ThrowCannot("receive from", "sends");
+        }
+
         Enter();
         try
         {
@@ -256,6 +274,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         PeerGone,
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private WaitResult WaitData(Deadline deadline, CancellationToken ct)
     {
         SharedRing rx = _rx!;
@@ -327,6 +346,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         return Volatile.Read(ref *_peerCpu) == cpu;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckPeerBeforeSend()
     {
         // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once per tick
@@ -436,9 +456,13 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     {
         if (!can)
         {
-            throw new InvalidOperationException($"Cannot {verb} the {Description}: it is the one-way pipe's end that only {only}.");
+            ThrowCannot(verb, only);
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowCannot(string verb, string only) =>
+        throw new InvalidOperationException($"Cannot {verb} the {Description}: it is the one-way pipe's end that only {only}.");
 
     private void ThrowClosed() => throw new ObjectDisposedException(Description, $"The {Description} is closed; use an open Connection.");
 

@@ -28,7 +28,7 @@ internal ref struct SpanRecordSink : IRecordSink
 
     public void Append(ReadOnlySpan<byte> piece)
     {
-        piece.CopyTo(_destination[_written..]);
+        ByteCopy.Copy(piece, _destination[_written..]);
         _written += piece.Length;
     }
 
