@@ -476,8 +476,12 @@ internal sealed unsafe partial class SharedRing
     /// </summary>
     private ulong _headAtLastWake = ulong.MaxValue;
 
+    /// <summary>Wake system calls this producer made for readers (tests check the once-per-round rule with it).</summary>
+    internal long ReaderWakes { get; private set; }
+
+    /// <summary>Called by a producer after publishing, when some reader counts itself as a waiter.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WakeReaders(bool wakeAll)
+    internal void WakeReaders(bool wakeAll)
     {
         if (WakeOncePerConsumerRound)
         {
@@ -490,12 +494,14 @@ internal sealed unsafe partial class SharedRing
             }
 
             _headAtLastWake = head == _h->Tail ? ulong.MaxValue : head;
+            ReaderWakes++;
             _ = Futex.Wake(DataWord, int.MaxValue);
             return;
         }
 
         // A whole message wakes one sleeper (another would find nothing); a chunk wakes all, since the reader that
         // holds the stream may sleep next to readers waiting for their turn.
+        ReaderWakes++;
         _ = Futex.Wake(DataWord, wakeAll ? int.MaxValue : 1);
     }
 
