@@ -147,6 +147,18 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    /// <summary>
+    /// <see cref="HasData"/> for a reader that spins on it: also reads the slot where the next record will be written, so
+    /// that when the producer publishes, the reader's next poll fetches that line and Tail's at the same time instead of
+    /// one after the other (the record is read right after Tail moves).
+    /// </summary>
+    internal bool PollData()
+    {
+        ulong head = Volatile.Read(ref _h->Head);
+        _ = Volatile.Read(ref *(ulong*)(_data + (head & _mask)));
+        return _tailSeen != head || Volatile.Read(ref _h->Tail) != head;
+    }
+
     internal bool IsClosed => Volatile.Read(ref _h->Closed) != 0;
 
     internal int* DataWord => (int*)&_h->Tail;

@@ -290,7 +290,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
             ThrowIfClosed();
             if (mayBlock && spinner.SpinOnce())
             {
-                if (rx.HasData)
+                if (rx.PollData())
                 {
                     return WaitResult.Ready;
                 }
