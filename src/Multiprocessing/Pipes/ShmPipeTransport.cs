@@ -83,13 +83,16 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         Enter();
         try
         {
-            CheckPeerBeforeSend();
             RingStatus s = _tx!.Write(message, Deadline.Infinite, default);
             if (s != RingStatus.Ok)
             {
                 ThrowIfClosed();
                 throw Broken();
             }
+
+            // Checked after the publish, off the hand-off's critical path: a message sent to a peer that is gone is never
+            // read, and this send throws all the same.
+            CheckPeerAfterSend();
         }
         finally
         {
@@ -347,7 +350,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckPeerBeforeSend()
+    private void CheckPeerAfterSend()
     {
         // The closed flag is one read of a line the peer rarely writes; liveness costs a poll(2), so at most once per tick
         // of the coarse clock (1-4 ms), which is read without a system call.
