@@ -324,6 +324,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
     }
 
     /// <summary>Spin, yield or sleep at once (see <see cref="PipeSpinner"/>), from where this end and its peer last waited.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PipeSpinner Spinner(bool mayBlock)
     {
         if (!mayBlock || !SharesCpuWithPeer())
