@@ -6,7 +6,8 @@ namespace Multiprocessing.Cli.Bench;
 /// mp_bench.py's case_joinable_queue, the seed pattern: the parent puts 100 000 ints and one null pill per consumer
 /// (one consumer per CPU), consumers get, do trivial work and call TaskDone, and the parent's Join returns when all
 /// are done. Timed from the first put to the end of Join, like mp_bench; unlike mp_bench, the clock starts once the
-/// consumer processes are running (a forked CPython child runs within a millisecond, a .NET worker takes tens).
+/// consumer processes are running (a forked CPython child runs within a millisecond, a .NET worker takes tens), and
+/// the timed round follows a cold one and warm-up ones (<see cref="RoundGate"/>).
 /// </summary>
 internal sealed class JoinableQueueCase : IBenchCase
 {
@@ -26,86 +27,69 @@ internal sealed class JoinableQueueCase : IBenchCase
     private static BenchResult RunOnce(int consumers)
     {
         using JoinableQueue<int?> tasks = JoinableQueue<int?>.Create();
-        using SharedQueue<long> doneCounts = SharedQueue<long>.Create();
-        using SharedMemoryBlock gate = QueueBench.CreateGate(consumers);
+        using RoundGate gate = RoundGate.Create(consumers);
         List<WorkerProcess> workers = [];
         try
         {
             for (int c = 0; c < consumers; c++)
             {
-                workers.Add(WorkerProcess.Start(static (JoinableQueue<int?> tasks, SharedQueue<long> doneCounts, SharedMemoryBlock gate) =>
+                workers.Add(WorkerProcess.Start(static (JoinableQueue<int?> tasks, SharedMemoryBlock gate, int slot) =>
                 {
-                    QueueBench.Arrive(gate);
-                    long count = 0;
-                    while (true)
+                    while (RoundGate.Next(gate, slot))
                     {
-                        int? t = tasks.Get();
-                        if (t is null)
+                        long count = 0;
+                        while (true)
                         {
+                            int? t = tasks.Get();
+                            if (t is null)
+                            {
+                                tasks.TaskDone();
+                                break;
+                            }
+
+                            _ = t.Value * t.Value; // trivial "work"
+                            count++;
                             tasks.TaskDone();
-                            break;
                         }
 
-                        _ = t.Value * t.Value; // trivial "work"
-                        count++;
-                        tasks.TaskDone();
+                        RoundGate.Finish(gate, slot, Stopwatch.GetTimestamp(), count);
                     }
-
-                    doneCounts.Put(count);
-                }, tasks, doneCounts, gate));
+                }, tasks, gate.Block, c));
             }
 
-            Stopwatch wait = Stopwatch.StartNew();
-            while (Volatile.Read(ref QueueBench.Longs(gate)[0]) < consumers && wait.Elapsed < QueueBench.Timeout)
+            // The parent is the producer, as in mp_bench: each round it puts the tasks and the pills, then joins.
+            var rounds = gate.Run(workers, 0, () =>
             {
-                Thread.Sleep(1);
-            }
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < N; i++)
+                {
+                    tasks.Put(i);
+                }
 
-            Volatile.Write(ref QueueBench.Longs(gate)[1], 1);
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < N; i++)
-            {
-                tasks.Put(i);
-            }
+                for (int c = 0; c < consumers; c++)
+                {
+                    tasks.Put(null);
+                }
 
-            for (int c = 0; c < consumers; c++)
-            {
-                tasks.Put(null);
-            }
+                if (!tasks.TryJoin(QueueBench.Timeout))
+                {
+                    throw new TimeoutException("joinable_queue: Join did not finish within 2 minutes.");
+                }
 
-            if (!tasks.TryJoin(QueueBench.Timeout))
-            {
-                throw new TimeoutException("joinable_queue: Join did not finish within 2 minutes.");
-            }
-
-            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            long handled = 0;
-            for (int c = 0; c < consumers; c++)
-            {
-                handled += doneCounts.TryGet(out long n, QueueBench.Timeout) ? n : throw new TimeoutException("a consumer did not report");
-            }
-
-            QueueBench.Check(handled, N);
-            foreach (WorkerProcess w in workers)
-            {
-                _ = w.Join(QueueBench.Timeout);
-            }
-
-            return new BenchResult
-            {
-                Name = "joinable_queue",
-                Params = new() { ["producer"] = "parent", ["consumers"] = consumers, ["payload"] = "int", ["method"] = "JoinableQueue<int?>, worker processes" },
-                Count = N,
-                Seconds = seconds,
-                RateUnit = "tasks/s",
-            };
+                return (t0, Stopwatch.GetTimestamp());
+            });
+            QueueBench.Join(workers);
+            return QueueBench.Result(
+                "joinable_queue",
+                new() { ["producer"] = "parent", ["consumers"] = consumers, ["payload"] = "int", ["method"] = "JoinableQueue<int?>, worker processes" },
+                rounds,
+                N,
+                "tasks/s");
         }
         finally
         {
             QueueBench.Dispose(workers);
             tasks.Unlink();
-            doneCounts.Unlink();
-            gate.Unlink();
         }
     }
 }

@@ -5,64 +5,114 @@ namespace Multiprocessing.Cli.Bench;
 
 /// <summary>
 /// mp_bench.py's run_queue for our queues: n producer processes put their items and then one null sentinel, n
-/// consumer processes get until a null; the children wait at a start gate (like mp_bench's Barrier) so that process
-/// start-up is not timed; the time runs from the first producer's first put to the last consumer's last get, read
-/// on CLOCK_MONOTONIC (Stopwatch) in each child.
+/// consumer processes get until a null. The children run the workload in <see cref="RoundGate"/> rounds (a cold
+/// one, untimed warm-up ones, five timed ones whose median is reported), so that process start-up and JIT
+/// compilation are not timed; the time
+/// runs from the first producer's first put to the last consumer's last get, read on CLOCK_MONOTONIC (Stopwatch) in
+/// each child.
 /// </summary>
 internal static class QueueBench
 {
     internal static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>The gate block: [0] ready count, [1] go flag, then per child {timestamp, count}.</summary>
-    internal static SharedMemoryBlock CreateGate(int children) => SharedMemoryBlock.Create(8L * (2 + (2 * children)));
-
-    internal static Span<long> Longs(SharedMemoryBlock gate) => MemoryMarshal.Cast<byte, long>(gate.Span);
-
-    /// <summary>In a child: says ready, then spins (yielding) until the parent opens the gate.</summary>
-    internal static void Arrive(SharedMemoryBlock gate)
+    /// <summary>The result line: the median timed round, with the cold round, every timed round and the number of rounds in Extra.</summary>
+    internal static BenchResult Result(string name, Dictionary<string, object?> parameters, RoundGate.Rounds r, long sent, string unit, long payloadBytes = 0)
     {
-        Interlocked.Increment(ref Longs(gate)[0]);
-        long until = Environment.TickCount64 + (long)Timeout.TotalMilliseconds;
-        while (Volatile.Read(ref Longs(gate)[1]) == 0)
+        Check(r.Cold.Received, sent);
+        Check(r.Median.Received, sent);
+        Dictionary<string, object?> extra = new()
         {
-            if (Environment.TickCount64 > until)
-            {
-                throw new TimeoutException("The benchmark's start gate did not open within 2 minutes.");
-            }
-
-            Thread.Yield();
+            ["cold_seconds"] = Math.Round(r.Cold.Seconds, 6),
+            ["timed_round_seconds"] = r.TimedSeconds.Select(x => Math.Round(x, 6)).ToArray(),
+            ["rounds"] = r.Count,
+        };
+        if (payloadBytes > 0)
+        {
+            extra["bytes"] = sent * payloadBytes;
         }
-    }
 
-    internal static void Report(SharedMemoryBlock gate, int slot, long timestamp, long count)
-    {
-        Longs(gate)[2 + (2 * slot)] = timestamp;
-        Longs(gate)[3 + (2 * slot)] = count;
-    }
-
-    /// <summary>Waits for <paramref name="children"/> to arrive, opens the gate, joins them and returns (seconds, received).</summary>
-    internal static (double Seconds, long Received) OpenAndJoin(SharedMemoryBlock gate, IReadOnlyList<WorkerProcess> workers, int producers)
-    {
-        Stopwatch wait = Stopwatch.StartNew();
-        while (Volatile.Read(ref Longs(gate)[0]) < workers.Count)
+        return new BenchResult
         {
-            foreach (WorkerProcess w in workers)
+            Name = name,
+            Params = parameters,
+            Count = sent,
+            Seconds = r.Median.Seconds,
+            RateUnit = unit,
+            MbPerS = payloadBytes > 0 ? Math.Round(sent * (double)payloadBytes / r.Median.Seconds / 1e6, 1) : null,
+            Extra = extra,
+        };
+    }
+
+    /// <summary>Small ints: n producers → n consumers on a <see cref="SharedQueue{T}"/> of int? (null is the sentinel).</summary>
+    internal static BenchResult RunSmall(string name, int pairs, int perProducer)
+    {
+        using SharedQueue<int?> q = SharedQueue<int?>.Create();
+        using RoundGate gate = RoundGate.Create(2 * pairs);
+        List<WorkerProcess> workers = [];
+        try
+        {
+            for (int p = 0; p < pairs; p++)
             {
-                if (!w.IsAlive)
+                workers.Add(WorkerProcess.Start(static (SharedQueue<int?> q, SharedMemoryBlock gate, int slot, int n) =>
                 {
-                    throw new InvalidOperationException($"benchmark worker {w.Name} exited early: {w.ExitCode} {w.Failure}");
-                }
+                    while (RoundGate.Next(gate, slot))
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        for (int i = 0; i < n; i++)
+                        {
+                            q.Put(i);
+                        }
+
+                        q.Put(null);
+                        RoundGate.Finish(gate, slot, t0, n);
+                    }
+                }, q, gate.Block, p, perProducer));
             }
 
-            if (wait.Elapsed > Timeout)
+            for (int c = 0; c < pairs; c++)
             {
-                throw new TimeoutException("The benchmark workers did not start within 2 minutes.");
+                workers.Add(WorkerProcess.Start(static (SharedQueue<int?> q, SharedMemoryBlock gate, int slot) =>
+                {
+                    while (RoundGate.Next(gate, slot))
+                    {
+                        long count = 0;
+                        while (q.Get() is not null)
+                        {
+                            count++;
+                        }
+
+                        RoundGate.Finish(gate, slot, Stopwatch.GetTimestamp(), count);
+                    }
+                }, q, gate.Block, pairs + c));
             }
 
-            Thread.Sleep(1);
+            var rounds = gate.Run(workers, pairs);
+            Join(workers);
+            return Result(
+                name,
+                new() { ["producers"] = pairs, ["consumers"] = pairs, ["payload"] = "int", ["method"] = "SharedQueue<int?>, worker processes" },
+                rounds,
+                (long)pairs * perProducer,
+                "msgs/s");
         }
+        finally
+        {
+            Dispose(workers);
+            q.Unlink();
+        }
+    }
 
-        Volatile.Write(ref Longs(gate)[1], 1);
+    internal static void Check(long received, long sent)
+    {
+        if (received != sent)
+        {
+            throw new InvalidOperationException($"received {received} != sent {sent}");
+        }
+    }
+
+    /// <summary>Joins the workers after their last round; throws if one hangs or failed.</summary>
+    internal static void Join(List<WorkerProcess> workers)
+    {
         foreach (WorkerProcess w in workers)
         {
             if (!w.Join(Timeout))
@@ -75,89 +125,6 @@ internal static class QueueBench
             {
                 throw new InvalidOperationException($"benchmark worker {w.Name} failed with exit code {w.ExitCode}: {w.Failure}");
             }
-        }
-
-        long t0 = long.MaxValue, t1 = long.MinValue, received = 0;
-        for (int i = 0; i < workers.Count; i++)
-        {
-            long t = Longs(gate)[2 + (2 * i)];
-            if (i < producers)
-            {
-                t0 = Math.Min(t0, t);
-            }
-            else
-            {
-                t1 = Math.Max(t1, t);
-                received += Longs(gate)[3 + (2 * i)];
-            }
-        }
-
-        return ((t1 - t0) / (double)Stopwatch.Frequency, received);
-    }
-
-    /// <summary>Small ints: n producers → n consumers on a <see cref="SharedQueue{T}"/> of int? (null is the sentinel).</summary>
-    internal static BenchResult RunSmall(string name, int pairs, int perProducer)
-    {
-        using SharedQueue<int?> q = SharedQueue<int?>.Create();
-        using SharedMemoryBlock gate = CreateGate(2 * pairs);
-        List<WorkerProcess> workers = [];
-        try
-        {
-            for (int p = 0; p < pairs; p++)
-            {
-                workers.Add(WorkerProcess.Start(static (SharedQueue<int?> q, SharedMemoryBlock gate, int slot, int n) =>
-                {
-                    Arrive(gate);
-                    long t0 = Stopwatch.GetTimestamp();
-                    for (int i = 0; i < n; i++)
-                    {
-                        q.Put(i);
-                    }
-
-                    q.Put(null);
-                    Report(gate, slot, t0, n);
-                }, q, gate, p, perProducer));
-            }
-
-            for (int c = 0; c < pairs; c++)
-            {
-                workers.Add(WorkerProcess.Start(static (SharedQueue<int?> q, SharedMemoryBlock gate, int slot) =>
-                {
-                    Arrive(gate);
-                    long count = 0;
-                    while (q.Get() is not null)
-                    {
-                        count++;
-                    }
-
-                    Report(gate, slot, Stopwatch.GetTimestamp(), count);
-                }, q, gate, pairs + c));
-            }
-
-            (double seconds, long received) = OpenAndJoin(gate, workers, pairs);
-            Check(received, (long)pairs * perProducer);
-            return new BenchResult
-            {
-                Name = name,
-                Params = new() { ["producers"] = pairs, ["consumers"] = pairs, ["payload"] = "int", ["method"] = "SharedQueue<int?>, worker processes" },
-                Count = received,
-                Seconds = seconds,
-                RateUnit = "msgs/s",
-            };
-        }
-        finally
-        {
-            Dispose(workers);
-            q.Unlink();
-            gate.Unlink();
-        }
-    }
-
-    internal static void Check(long received, long sent)
-    {
-        if (received != sent)
-        {
-            throw new InvalidOperationException($"received {received} != sent {sent}");
         }
     }
 

@@ -27,7 +27,7 @@ internal sealed class QueueBytesCase : IBenchCase
     private static BenchResult RunOne(string name, int size, int count)
     {
         using SharedQueue<byte[]?> q = SharedQueue<byte[]?>.Create();
-        using SharedMemoryBlock gate = QueueBench.CreateGate(2);
+        using RoundGate gate = RoundGate.Create(2);
         List<WorkerProcess> workers = [];
         try
         {
@@ -35,49 +35,49 @@ internal sealed class QueueBytesCase : IBenchCase
             {
                 byte[] payload = new byte[size];
                 Random.Shared.NextBytes(payload);
-                QueueBench.Arrive(gate);
-                long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < n; i++)
+                while (RoundGate.Next(gate, 0))
                 {
-                    q.PutBytes(payload);
-                }
+                    long t0 = Stopwatch.GetTimestamp();
+                    for (int i = 0; i < n; i++)
+                    {
+                        q.PutBytes(payload);
+                    }
 
-                q.Put(null);
-                QueueBench.Report(gate, 0, t0, n);
-            }, q, gate, size, count));
+                    q.Put(null);
+                    RoundGate.Finish(gate, 0, t0, n);
+                }
+            }, q, gate.Block, size, count));
             workers.Add(WorkerProcess.Start(static (SharedQueue<byte[]?> q, SharedMemoryBlock gate, int size) =>
             {
                 byte[] buffer = new byte[size];
-                QueueBench.Arrive(gate);
-                long count = 0, bytes = 0;
-                int got;
-                while ((got = q.GetBytes(buffer)) > 0)
+                while (RoundGate.Next(gate, 1))
                 {
-                    count++;
-                    bytes += got;
+                    long received = 0, bytes = 0;
+                    int got;
+                    while ((got = q.GetBytes(buffer)) > 0)
+                    {
+                        received++;
+                        bytes += got;
+                    }
+
+                    RoundGate.Finish(gate, 1, Stopwatch.GetTimestamp(), bytes == received * size ? received : -1);
                 }
+            }, q, gate.Block, size));
 
-                QueueBench.Report(gate, 1, Stopwatch.GetTimestamp(), bytes == count * size ? count : -1);
-            }, q, gate, size));
-
-            (double seconds, long received) = QueueBench.OpenAndJoin(gate, workers, 1);
-            QueueBench.Check(received, count);
-            return new BenchResult
-            {
-                Name = name,
-                Params = new() { ["producers"] = 1, ["consumers"] = 1, ["payload_bytes"] = size, ["method"] = "SharedQueue<byte[]>.PutBytes/GetBytes(span), 1 MiB ring" },
-                Count = received,
-                Seconds = seconds,
-                RateUnit = "msgs/s",
-                MbPerS = Math.Round(received * (double)size / seconds / 1e6, 1),
-                Extra = new() { ["bytes"] = received * size },
-            };
+            var rounds = gate.Run(workers, 1);
+            QueueBench.Join(workers);
+            return QueueBench.Result(
+                name,
+                new() { ["producers"] = 1, ["consumers"] = 1, ["payload_bytes"] = size, ["method"] = "SharedQueue<byte[]>.PutBytes/GetBytes(span), 1 MiB ring" },
+                rounds,
+                count,
+                "msgs/s",
+                size);
         }
         finally
         {
             QueueBench.Dispose(workers);
             q.Unlink();
-            gate.Unlink();
         }
     }
 }

@@ -96,21 +96,19 @@ internal sealed class QueueCostCase : IBenchCase
     private static BenchResult IdleConsumer()
     {
         using SharedQueue<int?> q = SharedQueue<int?>.Create();
-        using SharedMemoryBlock gate = QueueBench.CreateGate(1);
-        using WorkerProcess consumer = WorkerProcess.Start(static (SharedQueue<int?> q, SharedMemoryBlock gate) =>
+        using SharedEvent ready = SharedEvent.Create();
+        using WorkerProcess consumer = WorkerProcess.Start(static (SharedQueue<int?> q, SharedEvent ready) =>
         {
-            QueueBench.Arrive(gate);
+            ready.Set();
             _ = q.Get(); // blocks: nothing is put for a second
-        }, q, gate);
+        }, q, ready);
         try
         {
-            Stopwatch wait = Stopwatch.StartNew();
-            while (Volatile.Read(ref QueueBench.Longs(gate)[0]) < 1 && wait.Elapsed < QueueBench.Timeout)
+            if (!ready.Wait(QueueBench.Timeout))
             {
-                Thread.Sleep(1);
+                throw new TimeoutException("The idle consumer did not start within 2 minutes.");
             }
 
-            Volatile.Write(ref QueueBench.Longs(gate)[1], 1);
             Thread.Sleep(100); // let it reach Get
             double cpu0 = CpuSeconds(consumer.Pid);
             long t0 = Stopwatch.GetTimestamp();
@@ -134,7 +132,7 @@ internal sealed class QueueCostCase : IBenchCase
         finally
         {
             q.Unlink();
-            gate.Unlink();
+            ready.Unlink();
         }
     }
 

@@ -21,49 +21,50 @@ internal sealed class SimpleQueueCase : IBenchCase
     private static BenchResult RunOnce()
     {
         using SimpleQueue<int?> q = SimpleQueue<int?>.Create();
-        using SharedMemoryBlock gate = QueueBench.CreateGate(2);
+        using RoundGate gate = RoundGate.Create(2);
         List<WorkerProcess> workers = [];
         try
         {
             workers.Add(WorkerProcess.Start(static (SimpleQueue<int?> q, SharedMemoryBlock gate, int n) =>
             {
-                QueueBench.Arrive(gate);
-                long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < n; i++)
+                while (RoundGate.Next(gate, 0))
                 {
-                    q.Put(i);
-                }
+                    long t0 = Stopwatch.GetTimestamp();
+                    for (int i = 0; i < n; i++)
+                    {
+                        q.Put(i);
+                    }
 
-                q.Put(null);
-                QueueBench.Report(gate, 0, t0, n);
-            }, q, gate, N));
+                    q.Put(null);
+                    RoundGate.Finish(gate, 0, t0, n);
+                }
+            }, q, gate.Block, N));
             workers.Add(WorkerProcess.Start(static (SimpleQueue<int?> q, SharedMemoryBlock gate) =>
             {
-                QueueBench.Arrive(gate);
-                long count = 0;
-                while (q.Get() is not null)
+                while (RoundGate.Next(gate, 1))
                 {
-                    count++;
-                }
+                    long count = 0;
+                    while (q.Get() is not null)
+                    {
+                        count++;
+                    }
 
-                QueueBench.Report(gate, 1, Stopwatch.GetTimestamp(), count);
-            }, q, gate));
-            (double seconds, long received) = QueueBench.OpenAndJoin(gate, workers, 1);
-            QueueBench.Check(received, N);
-            return new BenchResult
-            {
-                Name = "simple_queue",
-                Params = new() { ["producers"] = 1, ["consumers"] = 1, ["payload"] = "int", ["method"] = "SimpleQueue<int?>, worker processes" },
-                Count = received,
-                Seconds = seconds,
-                RateUnit = "msgs/s",
-            };
+                    RoundGate.Finish(gate, 1, Stopwatch.GetTimestamp(), count);
+                }
+            }, q, gate.Block));
+            var rounds = gate.Run(workers, 1);
+            QueueBench.Join(workers);
+            return QueueBench.Result(
+                "simple_queue",
+                new() { ["producers"] = 1, ["consumers"] = 1, ["payload"] = "int", ["method"] = "SimpleQueue<int?>, worker processes" },
+                rounds,
+                N,
+                "msgs/s");
         }
         finally
         {
             QueueBench.Dispose(workers);
             q.Unlink();
-            gate.Unlink();
         }
     }
 }

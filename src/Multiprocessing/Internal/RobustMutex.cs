@@ -133,7 +133,6 @@ internal unsafe struct RobustMutex
     /// not run yet: under contention the owner would otherwise pay a wake syscall on every release during the ~20 µs
     /// the woken process takes to be scheduled.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Exit(RobustMutex* m)
     {
         m->OwnerThread = 0;

@@ -26,7 +26,10 @@ internal sealed partial class SharedRing
             {
                 if (Tail == tail && !IsClosed)
                 {
-                    _ = await WatchData(tail, deadline, ct).ConfigureAwait(false);
+                    // In slices, as WaitForData (a publish into a non-empty ring wakes nobody).
+                    long left = deadline.RemainingNanoseconds;
+                    Deadline slice = left >= 0 && left < SliceNs ? deadline : Deadline.After(TimeSpan.FromTicks(SliceNs / 100));
+                    _ = await WatchData(tail, slice, ct).ConfigureAwait(false);
                 }
             }
             finally

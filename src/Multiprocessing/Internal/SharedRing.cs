@@ -80,6 +80,9 @@ internal sealed unsafe partial class SharedRing
     /// <summary>The consumer side's last view of Tail: a lower bound on what is published.</summary>
     private ulong _tailSeen;
 
+    /// <summary>The size of the last whole record read here: a hint for how long the next one takes to arrive.</summary>
+    private uint _lastRecordBytes;
+
     /// <summary>Attaches to an initialized ring. <paramref name="keepAlive"/> is the mapping, kept alive during async waits.</summary>
     internal SharedRing(RingHeader* header, byte* data, string name, SafeHandle? keepAlive)
     {
@@ -130,6 +133,9 @@ internal sealed unsafe partial class SharedRing
     /// <summary>Messages up to this many bytes travel as one record; larger ones are streamed in chunks.</summary>
     internal int MaxWholePayload => _chunk - RecordHeaderSize;
 
+    /// <summary>Records from this size on are waited for with <see cref="PeerSpinner"/>.</summary>
+    private const int BigRecord = 16 << 10;
+
     /// <summary>Complete messages in the ring (approximate while others work on it).</summary>
     internal long Count => Math.Max(0, (long)(Volatile.Read(ref _h->MessagesIn) - Volatile.Read(ref _h->MessagesOut)));
 
@@ -172,7 +178,6 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Takes the write lock; recovers the producer state if its holder died. False on timeout.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool EnterWrite(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -190,11 +195,9 @@ internal sealed unsafe partial class SharedRing
         return r != EnterResult.TimedOut;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitWrite() => RobustMutex.Exit(&_h->WriteLock);
 
     /// <summary>Takes the read lock; returns Abandoned (after recovering the ring's reader state) if its holder died.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal EnterResult EnterRead(Deadline deadline, CancellationToken ct)
     {
         int pid = Environment.ProcessId;
@@ -212,7 +215,6 @@ internal sealed unsafe partial class SharedRing
         return r;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ExitRead() => RobustMutex.Exit(&_h->ReadLock);
 
     /// <summary>
@@ -289,7 +291,6 @@ internal sealed unsafe partial class SharedRing
     /// For a streamed message: apply the deadline only to the first chunk, then wait as long as it takes (async
     /// callers, which try with a zero deadline and wait elsewhere, would otherwise never get a large message through).
     /// </param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Write(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         if (IsClosed)
@@ -395,7 +396,6 @@ internal sealed unsafe partial class SharedRing
     }
 
     /// <summary>Waits until <paramref name="need"/> bytes are free after Tail.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RingStatus WaitForSpace(int need, Deadline deadline, CancellationToken ct)
     {
         ulong tail = _h->Tail;
@@ -404,6 +404,9 @@ internal sealed unsafe partial class SharedRing
             return RingStatus.Ok;
         }
 
+        // A large record waits for a reader that is busy copying out: spin about as long as that takes.
+        bool big = need >= BigRecord;
+        PeerSpinner peer = big ? new PeerSpinner(need) : default;
         AdaptiveSpinner spinner = default;
         while (true)
         {
@@ -425,7 +428,7 @@ internal sealed unsafe partial class SharedRing
                 return RingStatus.Closed;
             }
 
-            if (spinner.SpinOnce())
+            if (big ? peer.SpinOnce() : spinner.SpinOnce())
             {
                 continue;
             }
@@ -447,7 +450,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Publish(ulong oldTail, ulong newTail, bool messageDone, bool wakeAll)
     {
         if (messageDone && CountsMessages)
@@ -460,20 +462,22 @@ internal sealed unsafe partial class SharedRing
 
         // A full fence: the waiter-count read below cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Tail, newTail);
-        if (Volatile.Read(ref _h->DataWaiters) > 0)
+        if (wakeAll)
         {
-            WakeReaders(wakeAll);
+            // A chunk wakes all: the reader that holds the stream may sleep next to readers waiting for their turn.
+            FutexWait.Wake(DataWord, &_h->DataWaiters, int.MaxValue);
+        }
+        else if (Volatile.Read(ref _h->DataWaiters) > 0 && Volatile.Read(ref _h->Head) == oldTail)
+        {
+            // A whole message wakes one sleeper, and only when it lands in an empty ring. A reader sleeps only after
+            // it saw the ring empty, so the first publish after that finds Head == oldTail and wakes it; into a
+            // non-empty ring, some reader is awake already (the one woken for the first message, who wakes more in
+            // Advance while a backlog lasts). So a steady flow costs one wake per burst, not a syscall per message.
+            // A reader that dies while it is the one awake is covered by the sleepers' 50 ms slices.
+            ReaderWakes++;
+            _ = Futex.Wake(DataWord, 1);
         }
     }
-
-    /// <summary>
-    /// Single-consumer use (a pipe): wake sleeping readers once per consumer round rather than once per message. A wake
-    /// issued while published data is waiting (Head behind Tail) guarantees that every reader then asleep runs, sees that
-    /// data, and cannot sleep again before Head has moved past it (readers sleep only on an empty ring). So until Head
-    /// moves, a further wake would only cost the producer a system call while the woken reader waits for a CPU.
-    /// Such a wake wakes every sleeper (a pipe end may have a sync and an async waiter), so none is left behind.
-    /// </summary>
-    internal bool WakeOncePerConsumerRound { get; init; }
 
     /// <summary>
     /// True (the default) to keep <see cref="RingHeader.MessagesIn"/>/<see cref="RingHeader.MessagesOut"/> and their
@@ -482,40 +486,8 @@ internal sealed unsafe partial class SharedRing
     /// </summary>
     internal bool CountsMessages { get; init; } = true;
 
-    /// <summary>
-    /// With <see cref="WakeOncePerConsumerRound"/>: the Head seen at the last wake that left data waiting, or
-    /// <see cref="ulong.MaxValue"/> (positions are multiples of 8, so never equal to it).
-    /// </summary>
-    private ulong _headAtLastWake = ulong.MaxValue;
-
-    /// <summary>Wake system calls this producer made for readers (tests check the once-per-round rule with it).</summary>
+    /// <summary>Wake system calls this producer made for sleeping readers of whole messages (tests check the wake rule with it).</summary>
     internal long ReaderWakes { get; private set; }
-
-    /// <summary>Called by a producer after publishing, when some reader counts itself as a waiter.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal void WakeReaders(bool wakeAll)
-    {
-        if (WakeOncePerConsumerRound)
-        {
-            // Read after the interlocked publish of Tail. If the reader has already taken everything, this wake promises
-            // nothing about later messages: do not skip the next one.
-            ulong head = Volatile.Read(ref _h->Head);
-            if (head == _headAtLastWake)
-            {
-                return;
-            }
-
-            _headAtLastWake = head == _h->Tail ? ulong.MaxValue : head;
-            ReaderWakes++;
-            _ = Futex.Wake(DataWord, int.MaxValue);
-            return;
-        }
-
-        // A whole message wakes one sleeper (another would find nothing); a chunk wakes all, since the reader that
-        // holds the stream may sleep next to readers waiting for their turn.
-        ReaderWakes++;
-        _ = Futex.Wake(DataWord, wakeAll ? int.MaxValue : 1);
-    }
 
     /// <summary>
     /// Marks the ring closed and, if there is room, appends a close marker so that sleeping readers see the data
@@ -562,7 +534,6 @@ internal sealed unsafe partial class SharedRing
     /// message has started, waits for its remaining chunks (ignoring the deadline: a message that has begun is
     /// finished, unless its producer dies or gives up, which discards it).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryRead<TSink>(scoped ref TSink sink, CancellationToken ct = default)
         where TSink : IRecordSink, allows ref struct
     {
@@ -590,6 +561,7 @@ internal sealed unsafe partial class SharedRing
 
                 CopyOut(head + RecordHeaderSize, (int)length, ref sink);
                 sink.End();
+                _lastRecordBytes = length;
                 Advance(head, head + (ulong)recordSize, messageDone: true);
                 return RingStatus.Ok;
             }
@@ -599,7 +571,7 @@ internal sealed unsafe partial class SharedRing
     }
 
     /// <summary>The general case of <see cref="TryRead{TSink}"/>: any record kind, streams, and every consistency check.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private RingStatus TryReadAny<TSink>(scoped ref TSink sink, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
@@ -676,6 +648,7 @@ internal sealed unsafe partial class SharedRing
 
                     CopyOut(payload, (int)length, ref sink);
                     sink.End();
+                    _lastRecordBytes = length;
                     Advance(head, next, messageDone: true);
                     return RingStatus.Ok;
 
@@ -765,7 +738,8 @@ internal sealed unsafe partial class SharedRing
     /// </summary>
     private bool WaitForChunk(ulong streamId, int pid, ulong head, CancellationToken ct)
     {
-        AdaptiveSpinner spinner = default;
+        // The producer is busy copying the next chunk in: spin about as long as that takes.
+        PeerSpinner spinner = new(_chunk);
         long nextLivenessCheck = 0;
         _ = ct;
         while (true)
@@ -806,7 +780,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Advance(ulong oldHead, ulong newHead, bool messageDone)
     {
         if (messageDone && CountsMessages)
@@ -818,6 +791,15 @@ internal sealed unsafe partial class SharedRing
 
         // A full fence: the waiter-count read cannot move before the store (see FutexWait.Wake).
         Interlocked.Exchange(ref _h->Head, newHead);
+        if (messageDone && Volatile.Read(ref _h->DataWaiters) > 0 && Volatile.Read(ref _h->Tail) != newHead)
+        {
+            // A backlog while another reader sleeps: wake one more (see Publish). Tail is read after the Head store
+            // (a full fence), and Publish reads Head after its Tail store, so of a publish racing this advance at
+            // least one side sees the other and wakes.
+            _tailSeen = Volatile.Read(ref _h->Tail);
+            _ = Futex.Wake(DataWord, 1);
+        }
+
         if (Volatile.Read(ref _h->SpaceWaiters) > 0
             && _capacity - (long)(Volatile.Read(ref _h->Tail) - newHead) >= Volatile.Read(ref _h->SpaceWanted))
         {
@@ -830,9 +812,12 @@ internal sealed unsafe partial class SharedRing
     // =========================================================================================================
 
     /// <summary>Spins, then sleeps until something is published or the ring is closed. False on timeout.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool WaitForData(Deadline deadline, CancellationToken ct)
     {
+        // After a large record, the next one is probably being copied in right now: spin about as long as that takes.
+        uint last = _lastRecordBytes;
+        bool big = last >= BigRecord;
+        PeerSpinner peer = big ? new PeerSpinner(last) : default;
         AdaptiveSpinner spinner = default;
         while (true)
         {
@@ -842,12 +827,14 @@ internal sealed unsafe partial class SharedRing
                 return true;
             }
 
-            if (spinner.SpinOnce())
+            if (big ? peer.SpinOnce() : spinner.SpinOnce())
             {
                 continue;
             }
 
-            if (!FutexWait.Sleep(DataWord, (int)tail, &_h->DataWaiters, deadline, ct))
+            // In slices: a publish into a non-empty ring wakes nobody (see Publish), so if the reader that was
+            // awake dies, the others notice the backlog at their next slice.
+            if (!FutexWait.Sleep(DataWord, (int)tail, &_h->DataWaiters, deadline, ct, SliceNs))
             {
                 return HasData || IsClosed;
             }
@@ -900,7 +887,6 @@ internal sealed unsafe partial class SharedRing
     // Copies
     // =========================================================================================================
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyIn(ulong position, ReadOnlySpan<byte> source)
     {
         if (source.IsEmpty)
@@ -917,7 +903,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOutRaw(ulong position, Span<byte> destination)
     {
         int offset = (int)(position & _mask);
@@ -929,7 +914,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyOut<TSink>(ulong position, int length, scoped ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
@@ -947,7 +931,6 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteHeader(ulong position, uint length, ushort kind) =>
         *(ulong*)(_data + (position & _mask)) = length | ((ulong)kind << 32) | ((ulong)Check(length, kind) << 48);
 

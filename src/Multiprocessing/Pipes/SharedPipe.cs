@@ -41,12 +41,10 @@ internal sealed unsafe class SharedPipe
     private byte* RingData(int ring) => _segment.Data + PipeLayout.RingDataOffset + ((long)ring * Capacity);
 
     /// <summary>
-    /// A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions). Each ring
-    /// has one reader, so its writer wakes it once per reader round (<see cref="SharedRing.WakeOncePerConsumerRound"/>); a pipe
+    /// A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions). A pipe
     /// never reads message counts (<see cref="SharedRing.CountsMessages"/>).
     /// </summary>
-    internal SharedRing Ring(int ring) =>
-        new(RingHeaderOf(ring), RingData(ring), Name, Mapping) { WakeOncePerConsumerRound = true, CountsMessages = false };
+    internal SharedRing Ring(int ring) => new(RingHeaderOf(ring), RingData(ring), Name, Mapping) { CountsMessages = false };
 
     internal static SharedPipe Create(int capacity, bool duplex, string tag)
     {

@@ -69,7 +69,6 @@ internal sealed class MapJob<TResult> : PoolJob
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void OnResult(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         if (IsFinished)
@@ -100,7 +99,6 @@ internal sealed class MapJob<TResult> : PoolJob
         ChunkDone();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ChunkDone()
     {
         if (Interlocked.Decrement(ref _remainingChunks) == 0 && TryFinish())

@@ -440,7 +440,6 @@ internal sealed class PoolCore : IDisposable
 
     // ---- dispatcher thread ----
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DispatchLoop()
     {
         List<(PoolWorker Worker, byte[] Frame)> sends = [];
@@ -488,7 +487,6 @@ internal sealed class PoolCore : IDisposable
     /// assigned and accounted one chunk at a time, but a burst of tiny tasks costs one queue operation (and at most
     /// one wake-up) per packet instead of one per task.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SendAll(List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (sends.Count == 1)
@@ -553,7 +551,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Send(PoolWorker w, ReadOnlySpan<byte> frame)
     {
         // A worker that stops reading (dead, or busy with a long task while its queue is full) must not block the
@@ -570,7 +567,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CollectSendsLocked(List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (_purgeWanted)
@@ -650,7 +646,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AssignLocked(PoolWorker w, PoolChunk chunk, List<(PoolWorker Worker, byte[] Frame)> sends)
     {
         if (w.KnownTargets.Add(chunk.Target.Id))
@@ -677,7 +672,6 @@ internal sealed class PoolCore : IDisposable
 
     // ---- result thread ----
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadLoop()
     {
         PoolBuffer buffer = new(64 * 1024);
@@ -711,7 +705,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Handle(ReadOnlyMemory<byte> frame)
     {
         PoolFrameReader r = new(frame.Span);
@@ -806,7 +799,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PoolChunk? Complete(long id, long ns)
     {
         lock (_gate)
@@ -838,7 +830,6 @@ internal sealed class PoolCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deliver(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         try

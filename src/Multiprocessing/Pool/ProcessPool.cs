@@ -191,7 +191,6 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         return extra != 0 ? size + 1 : size;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private MapJob<TResult> StartMap<TArgs, TResult>(Delegate function, IEnumerable<TArgs> items, int chunkSize, bool streaming, IProgress<PoolProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -227,7 +226,6 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         return job;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Task<TResult> SubmitCore<TArgs, TResult>(Delegate function, TArgs args, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -245,7 +243,6 @@ public sealed class ProcessPool : IDisposable, IAsyncDisposable
         return job.Task;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PoolChunk Encode<TArgs>(PoolJob job, PoolTarget target, int index, int first, ReadOnlySpan<TArgs> args, PoolBuffer buffer)
     {
         long id = _core.NextChunkId();

@@ -17,10 +17,8 @@ internal sealed class QueueChannel : IPoolChannel
 
     public bool IsEmpty => _queue.IsEmpty;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TrySend(ReadOnlySpan<byte> message, TimeSpan timeout) => _queue.TryPutBytes(message, timeout);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReceive(PoolBuffer destination, TimeSpan timeout)
     {
         while (true)

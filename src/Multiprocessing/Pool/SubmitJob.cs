@@ -21,7 +21,6 @@ internal sealed class SubmitJob<TResult> : PoolJob
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void OnResult(PoolChunk chunk, ReadOnlyMemory<byte> results)
     {
         if (IsFinished)

@@ -39,7 +39,6 @@ internal sealed class MessageCodec<T>
         Serialized,
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Put(QueueCore core, T item, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         switch (_mode)
@@ -68,12 +67,10 @@ internal sealed class MessageCodec<T>
     }
 
     /// <summary>Puts raw bytes: for <c>byte[]</c> queues the same message as <c>Put(payload.ToArray())</c>, otherwise <typeparamref name="T"/>'s serialized form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus PutBytes(QueueCore core, ReadOnlySpan<byte> payload, Deadline deadline, CancellationToken ct) =>
         core.Put(_mode == Mode.Bytes ? s_tags.AsSpan(1, 1) : default, payload, deadline, ct);
 
     /// <summary>Takes a message; <paramref name="now"/> takes one only if it is there already.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Get(QueueCore core, out T item, Deadline deadline, CancellationToken ct, bool now = false)
     {
         RingStatus status;
@@ -124,7 +121,6 @@ internal sealed class MessageCodec<T>
     }
 
     /// <summary>Takes a message's bytes into <paramref name="destination"/> (without the tag of a <c>byte[]</c> message).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus GetBytes(QueueCore core, Span<byte> destination, out int written, out long needed, Deadline deadline, CancellationToken ct)
     {
         SpanSink sink = new(destination, _mode == Mode.Bytes ? 1 : 0);

@@ -166,7 +166,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // Put
     // =========================================================================================================
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Put(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Deadline deadline, CancellationToken ct, bool finishOnceStarted = false)
     {
         // A Dispose from another thread while this put waits unmaps only once it is done.
@@ -236,7 +235,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // =========================================================================================================
 
     /// <summary>Takes the next message into <paramref name="sink"/>, waiting until the deadline.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus Get<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
@@ -264,7 +262,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
     }
 
     /// <summary>Takes a message if one is there now (a brief wait for the read lock aside).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RingStatus TryGetNow<TSink>(scoped ref TSink sink)
         where TSink : IRecordSink, allows ref struct
     {
@@ -310,7 +307,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
     internal ValueTask<bool> WaitForDataAsync(CancellationToken ct) => _ring.WaitForDataAsync(
         AtLeastOnce ? Deadline.After(TimeSpan.FromTicks(JoinSliceNs / 100)) : Deadline.Infinite, ct);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RingStatus ReadOnce<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
@@ -403,7 +399,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
     // =========================================================================================================
 
     /// <summary>This process's consumer slot, claimed on first use.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int MySlot()
     {
         int pid = Environment.ProcessId;
@@ -459,7 +454,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
             $"The joinable queue '{Name}' already has {_q->SlotCount} consumer processes, its MaxConsumers; create it with a larger MaxConsumers.");
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FindMySlot()
     {
         int pid = Environment.ProcessId;
@@ -506,7 +500,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void TaskDone()
     {
         ThrowIfDisposed();
@@ -738,7 +731,6 @@ internal sealed unsafe partial class QueueCore : IDisposable
 
     public void Dispose() => _segment.Dispose();
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private MappingLease TakeLease()
     {
         ThrowIfDisposed();

@@ -86,7 +86,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
     /// Adds <paramref name="item"/>, waiting while the queue is full. When it returns, the message is in shared memory.
     /// </summary>
     /// <exception cref="QueueClosedException">The queue was closed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Put(T item)
     {
         ThrowIfDisposed();
@@ -95,7 +94,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
 
     /// <summary>Adds <paramref name="item"/> if there is room before <paramref name="timeout"/>; false otherwise (nothing was added).</summary>
     /// <exception cref="QueueClosedException">The queue was closed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryPut(T item, TimeSpan timeout)
     {
         ThrowIfDisposed();
@@ -141,7 +139,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
     /// <summary>Removes and returns the next message, waiting for one.</summary>
     /// <exception cref="QueueClosedException">The queue is closed and empty.</exception>
     /// <exception cref="MessageDeserializationException">The message is not a <typeparamref name="T"/> (it is consumed).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Get()
     {
         ThrowIfDisposed();
@@ -150,7 +147,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
     }
 
     /// <summary>Removes the next message if one comes before <paramref name="timeout"/>; false on timeout, or when the queue is closed and empty.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(out T item, TimeSpan timeout)
     {
         ThrowIfDisposed();
@@ -224,7 +220,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
     /// <c>Put(payload.ToArray())</c>; for other types, bytes that must be a serialized <typeparamref name="T"/>.
     /// </summary>
     /// <exception cref="QueueClosedException">The queue was closed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PutBytes(ReadOnlySpan<byte> payload)
     {
         ThrowIfDisposed();
@@ -244,7 +239,6 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
     /// </summary>
     /// <exception cref="ArgumentException">The message is larger than <paramref name="destination"/>; it stays in the queue.</exception>
     /// <exception cref="QueueClosedException">The queue is closed and empty.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int GetBytes(Span<byte> destination)
     {
         ThrowIfDisposed();

@@ -45,7 +45,6 @@ public sealed class SimpleQueue<T> : IDisposable, Processes.ISharedObject<Simple
 
     /// <summary>Adds <paramref name="item"/>; when it returns, the message is in shared memory.</summary>
     /// <exception cref="QueueClosedException">The queue was closed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Put(T item)
     {
         _core.ThrowIfDisposed();
@@ -57,7 +56,6 @@ public sealed class SimpleQueue<T> : IDisposable, Processes.ISharedObject<Simple
 
     /// <summary>Removes and returns the next message, waiting for one.</summary>
     /// <exception cref="QueueClosedException">The queue is closed and empty.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Get()
     {
         _core.ThrowIfDisposed();

@@ -176,6 +176,82 @@ public sealed class CrossProcessQueueTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_sleeping_consumer_takes_what_arrives_while_its_peer_is_busy_with_a_long_task()
+    {
+        // Puts into a non-empty ring wake nobody (the awake consumer is trusted to go on, and wakes more while a
+        // backlog lasts), so this checks that work never waits behind a busy consumer while another one sleeps.
+        using SharedQueue<int> q = SharedQueue<int>.Create();
+        using SharedQueue<int> taken = SharedQueue<int>.Create();
+        using SharedEvent release = SharedEvent.Create();
+        List<WorkerProcess> workers = [];
+        try
+        {
+            for (int c = 0; c < 2; c++)
+            {
+                workers.Add(WorkerProcess.Start(static (SharedQueue<int> q, SharedQueue<int> taken, SharedEvent release) =>
+                {
+                    while (true)
+                    {
+                        int item = q.Get();
+                        if (item < 0)
+                        {
+                            return;
+                        }
+
+                        taken.Put(item);
+                        _ = release.Wait(TimeSpan.FromSeconds(60)); // the "long task"
+                    }
+                }, q, taken, release));
+            }
+
+            HashSet<int> seen = [];
+            for (int i = 0; i < 2; i++)
+            {
+                // The first goes to either consumer, which then stays busy; the second must reach the other one.
+                q.Put(i);
+                Assert.True(taken.TryGet(out int got, Timeout), $"message {i} was not taken while one consumer was busy and the other asleep");
+                seen.Add(got);
+            }
+
+            release.Set();
+            for (int i = 2; i < 200; i++)
+            {
+                q.Put(i);
+            }
+
+            while (seen.Count < 200)
+            {
+                Assert.True(taken.TryGet(out int got, Timeout), $"only {seen.Count} of 200 messages were taken");
+                Assert.True(seen.Add(got), $"message {got} was taken twice");
+            }
+
+            q.Put(-1);
+            q.Put(-1);
+            foreach (WorkerProcess w in workers)
+            {
+                Assert.True(w.Join(Timeout), "a consumer did not stop on its pill");
+                Assert.Equal(0, w.ExitCode);
+            }
+        }
+        finally
+        {
+            foreach (WorkerProcess w in workers)
+            {
+                if (w.IsAlive)
+                {
+                    w.Kill();
+                }
+
+                w.Dispose();
+            }
+
+            q.Unlink();
+            taken.Unlink();
+            release.Unlink();
+        }
+    }
+
+    [Fact]
     public void Join_fails_naming_a_consumer_killed_mid_task_and_at_least_once_puts_its_task_back()
     {
         foreach (bool atLeastOnce in new[] { false, true })

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Multiprocessing.Cli.Bench;
+
+/// <summary>
+/// Runs one workload several times in the same worker processes, in lock-step rounds: a cold round (timed: what a
+/// freshly started process does), untimed warm-up rounds for at least <see cref="BenchWorkers.JitWarmup"/>, then
+/// timed rounds whose median the case reports. Every round is the whole workload (its sentinels included), so the
+/// consumers finish a round and come back to the gate, and no message of one round is counted in another.
+/// <para>
+/// Why: a 200 000-message case lasts 50–100 ms here, and a fresh .NET process spends its first ~50 ms of such a loop
+/// in the JIT (the queue's hot path is compiled at its first call; the caller's loop runs unoptimised until on-stack
+/// replacement). CPython has no such phase. The cold round's figure is reported too (cold_seconds).
+/// </para>
+/// <para>
+/// The block: [0] arrivals, [1] stop flag, [2] finishes, then per child {timestamp, count}; arrivals and finishes
+/// are cumulative. The parent starts a round by releasing one permit on each child's own named semaphore (the
+/// block's name + ".go" + slot), so children wait for it asleep and take no CPU from those still working on the last
+/// round (one semaphore per child: a child that finished early cannot take another's permit).
+/// </para>
+/// </summary>
+internal sealed class RoundGate : IDisposable
+{
+    private readonly SharedMemoryBlock _block;
+    private readonly SharedSemaphore[] _go;
+    private readonly int _children;
+
+    [ThreadStatic]
+    private static SharedSemaphore? t_go;
+
+    private RoundGate(SharedMemoryBlock block, int children)
+    {
+        _block = block;
+        _go = new SharedSemaphore[children];
+        for (int i = 0; i < children; i++)
+        {
+            _go[i] = SharedSemaphore.Create(GoName(block, i), 0);
+        }
+
+        _children = children;
+    }
+
+    /// <summary>The block to pass to the children (they call the static members with it).</summary>
+    internal SharedMemoryBlock Block => _block;
+
+    internal static RoundGate Create(int children) => new(SharedMemoryBlock.Create(8L * (3 + (2 * children))), children);
+
+    private static string GoName(SharedMemoryBlock block, int slot) => $"{block.Name}.go{slot}";
+
+    private static Span<long> Longs(SharedMemoryBlock block) => MemoryMarshal.Cast<byte, long>(block.Span);
+
+    // ---- in a child ---------------------------------------------------------------------------------------------
+
+    /// <summary>In a child: arrives for the next round and waits until the parent starts it (true) or stops (false).</summary>
+    internal static bool Next(SharedMemoryBlock block, int slot)
+    {
+        SharedSemaphore go = t_go ??= SharedSemaphore.Open(GoName(block, slot));
+        Interlocked.Increment(ref Longs(block)[0]);
+        if (!go.TryAcquire(QueueBench.Timeout))
+        {
+            throw new TimeoutException("The benchmark's round gate did not open within 2 minutes.");
+        }
+
+        return Volatile.Read(ref Longs(block)[1]) == 0;
+    }
+
+    /// <summary>In a child: records this round's stamp and count, then says it has finished.</summary>
+    internal static void Finish(SharedMemoryBlock block, int slot, long timestamp, long count)
+    {
+        Longs(block)[3 + (2 * slot)] = timestamp;
+        Longs(block)[4 + (2 * slot)] = count;
+        Interlocked.Increment(ref Longs(block)[2]);
+    }
+
+    // ---- in the parent ------------------------------------------------------------------------------------------
+
+    /// <summary>How many rounds are timed after the warm-up; the case reports their median.</summary>
+    internal const int TimedRounds = 5;
+
+    /// <summary>
+    /// Runs the rounds: cold, warm-up, then <see cref="TimedRounds"/> timed ones. <paramref name="parentWork"/> (may
+    /// be null) runs in the parent during each round and returns its own (start, end) stamps or null. Returns the
+    /// cold round, the median timed round (a shared machine disturbs single rounds of 30–100 ms), every timed round's
+    /// seconds, and how many rounds ran in all. Stops the children at the end (they then return from their lambda).
+    /// </summary>
+    internal Rounds Run(IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork = null)
+    {
+        Round cold = RunRound(1, workers, producers, parentWork);
+        Stopwatch since = Stopwatch.StartNew();
+        int r = 2;
+        do
+        {
+            _ = RunRound(r++, workers, producers, parentWork);
+        }
+        while (since.Elapsed < BenchWorkers.JitWarmup);
+
+        List<Round> timed = [];
+        for (int i = 0; i < TimedRounds; i++)
+        {
+            timed.Add(RunRound(r++, workers, producers, parentWork));
+        }
+
+        AwaitCount(0, (long)_children * r, workers, "arrive after the last round");
+        Volatile.Write(ref Longs(_block)[1], 1);
+        ReleaseAll();
+        List<Round> sorted = [.. timed.OrderBy(x => x.Seconds)];
+        return new Rounds(cold, sorted[sorted.Count / 2], [.. timed.Select(x => x.Seconds)], r - 1);
+    }
+
+    private Round RunRound(int round, IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork)
+    {
+        AwaitCount(0, (long)_children * round, workers, "arrive at the gate");
+        ReleaseAll();
+        (long T0, long T1)? mine = parentWork?.Invoke();
+        AwaitCount(2, (long)_children * round, workers, "finish a round");
+        Span<long> l = Longs(_block);
+        // When the parent does the work (it puts, and its Join ends the round), its own stamps are the interval.
+        long t0 = mine?.T0 ?? long.MaxValue, t1 = mine?.T1 ?? long.MinValue, received = 0;
+        for (int i = 0; i < _children; i++)
+        {
+            long t = l[3 + (2 * i)];
+            if (i < producers)
+            {
+                t0 = mine is null ? Math.Min(t0, t) : t0;
+            }
+            else
+            {
+                t1 = mine is null ? Math.Max(t1, t) : t1;
+                received += l[4 + (2 * i)];
+            }
+        }
+
+        Round result = new((t1 - t0) / (double)Stopwatch.Frequency, received);
+        if (Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null)
+        {
+            Console.Error.WriteLine($"# round {round}: {result.Seconds:F4} s, {result.Received} received");
+        }
+
+        return result;
+    }
+
+    private void ReleaseAll()
+    {
+        foreach (SharedSemaphore go in _go)
+        {
+            _ = go.Release();
+        }
+    }
+
+    private void AwaitCount(int index, long target, IReadOnlyList<WorkerProcess> workers, string what)
+    {
+        // Sleeps, never spins: the parent must not take CPU from the workers while they are timed (2 cores).
+        Stopwatch wait = Stopwatch.StartNew();
+        while (Volatile.Read(ref Longs(_block)[index]) < target)
+        {
+            foreach (WorkerProcess w in workers)
+            {
+                if (!w.IsAlive)
+                {
+                    throw new InvalidOperationException($"benchmark worker {w.Name} exited early: {w.ExitCode} {w.Failure}");
+                }
+            }
+
+            if (wait.Elapsed > QueueBench.Timeout)
+            {
+                throw new TimeoutException($"The benchmark workers did not {what} within 2 minutes.");
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    public void Dispose()
+    {
+        _block.Unlink();
+        _block.Dispose();
+        foreach (SharedSemaphore go in _go)
+        {
+            go.Unlink();
+            go.Dispose();
+        }
+    }
+
+    /// <summary>One round's result: seconds from the first producer's first put to the last consumer's last get, and messages received.</summary>
+    internal readonly record struct Round(double Seconds, long Received);
+
+    /// <summary>What <see cref="Run"/> measured: the cold round, the median timed round, each timed round's seconds, the number of rounds run.</summary>
+    internal readonly record struct Rounds(Round Cold, Round Median, IReadOnlyList<double> TimedSeconds, int Count);
+}
