@@ -47,7 +47,6 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <summary>Serializes <paramref name="item"/> and sends it as one message (Python's <c>send</c>).</summary>
     /// <exception cref="ConnectionBrokenException">The peer has closed its end or exited.</exception>
     /// <exception cref="ObjectDisposedException">This end is closed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Send(T item)
     {
         if (_rawFast)
@@ -80,7 +79,6 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     /// <summary>Receives the next message, waiting as long as it takes (Python's <c>recv</c>).</summary>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     /// <exception cref="MessageDeserializationException">The message is not a <typeparamref name="T"/> (it is consumed).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Receive()
     {
         T item;
@@ -105,7 +103,6 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         return ReadWith(length, _deserialize);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool ReceiveRaw(Deadline deadline, out T item)
     {
         Span<byte> raw = stackalloc byte[s_rawSize];
