@@ -5,17 +5,23 @@ namespace Multiprocessing.Cli.Bench;
 
 /// <summary>
 /// Runs one workload several times in the same worker processes, in lock-step rounds: a cold round (timed: what a
-/// freshly started process does), untimed warm-up rounds for at least <see cref="BenchWorkers.JitWarmup"/>, then
-/// timed rounds whose median the case reports. Every round is the whole workload (its sentinels included), so the
+/// freshly started process does), untimed warm-up rounds until the JIT has gone quiet in every process, then timed
+/// rounds whose median the case reports. Every round is the whole workload (its sentinels included), so the
 /// consumers finish a round and come back to the gate, and no message of one round is counted in another.
 /// <para>
 /// Why: a 200 000-message case lasts 50–100 ms here, and a fresh .NET process spends its first ~50 ms of such a loop
 /// in the JIT (the queue's hot path is compiled at its first call; the caller's loop runs unoptimised until on-stack
-/// replacement). CPython has no such phase. The cold round's figure is reported too (cold_seconds).
+/// replacement). CPython has no such phase. The cold round's figure is reported too (cold_seconds). Tiered
+/// compilation then recompiles the hot methods with profile data on a background thread, in several steps, for a
+/// second or more: measured here, that thread took a CPU away from a consumer for 10–25 ms at a time in rounds
+/// that started 0.5 s after the workers, and made some rounds 2–5× slower. So warm-up lasts at least
+/// <see cref="BenchWorkers.JitWarmup"/> and until the processes together have spent less than
+/// <see cref="QuietJitBudget"/> in the JIT (JitInfo) over the last <see cref="QuietFor"/>, at most
+/// <see cref="MaxWarmup"/>. (Methods called once per round keep being promoted for many rounds; they are cheap.)
 /// </para>
 /// <para>
-/// The block: [0] arrivals, [1] stop flag, [2] finishes, then per child {timestamp, count}; arrivals and finishes
-/// are cumulative. The parent starts a round by releasing one permit on each child's own named semaphore (the
+/// The block: [0] arrivals, [1] stop flag, [2] finishes, then per child {timestamp, count, JIT time in ticks};
+/// arrivals and finishes are cumulative. Set MP_BENCH_ROUNDS=1 to print every round on stderr. The parent starts a round by releasing one permit on each child's own named semaphore (the
 /// block's name + ".go" + slot), so children wait for it asleep and take no CPU from those still working on the last
 /// round (one semaphore per child: a child that finished early cannot take another's permit).
 /// </para>
@@ -44,7 +50,21 @@ internal sealed class RoundGate : IDisposable
     /// <summary>The block to pass to the children (they call the static members with it).</summary>
     internal SharedMemoryBlock Block => _block;
 
-    internal static RoundGate Create(int children) => new(SharedMemoryBlock.Create(8L * (3 + (2 * children))), children);
+    internal static RoundGate Create(int children) => new(SharedMemoryBlock.Create(8L * (3 + (Stride * children))), children);
+
+    /// <summary>Longs per child in the block.</summary>
+    private const int Stride = 3;
+
+    /// <summary>The window over which the JIT must have been (nearly) idle.</summary>
+    internal static readonly TimeSpan QuietFor = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>JIT time, summed over the processes, that still counts as idle within <see cref="QuietFor"/>.</summary>
+    internal static readonly TimeSpan QuietJitBudget = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Warm-up ends after this long even if the JIT is still busy somewhere.</summary>
+    internal static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(4);
+
+    private static readonly bool s_verbose = Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null;
 
     private static string GoName(SharedMemoryBlock block, int slot) => $"{block.Name}.go{slot}";
 
@@ -68,8 +88,9 @@ internal sealed class RoundGate : IDisposable
     /// <summary>In a child: records this round's stamp and count, then says it has finished.</summary>
     internal static void Finish(SharedMemoryBlock block, int slot, long timestamp, long count)
     {
-        Longs(block)[3 + (2 * slot)] = timestamp;
-        Longs(block)[4 + (2 * slot)] = count;
+        Longs(block)[3 + (Stride * slot)] = timestamp;
+        Longs(block)[4 + (Stride * slot)] = count;
+        Longs(block)[5 + (Stride * slot)] = System.Runtime.JitInfo.GetCompilationTime().Ticks;
         Interlocked.Increment(ref Longs(block)[2]);
     }
 
@@ -88,12 +109,13 @@ internal sealed class RoundGate : IDisposable
     {
         Round cold = RunRound(1, workers, producers, parentWork);
         Stopwatch since = Stopwatch.StartNew();
+        List<(TimeSpan At, long JitTicks)> history = [(since.Elapsed, JitTicksEverywhere())];
         int r = 2;
-        do
+        while (since.Elapsed < MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !JitQuiet(history)))
         {
             _ = RunRound(r++, workers, producers, parentWork);
+            history.Add((since.Elapsed, JitTicksEverywhere()));
         }
-        while (since.Elapsed < BenchWorkers.JitWarmup);
 
         List<Round> timed = [];
         for (int i = 0; i < TimedRounds; i++)
@@ -108,6 +130,33 @@ internal sealed class RoundGate : IDisposable
         return new Rounds(cold, sorted[sorted.Count / 2], [.. timed.Select(x => x.Seconds)], r - 1);
     }
 
+    /// <summary>True when the JIT time added over the last <see cref="QuietFor"/> (or more) is within <see cref="QuietJitBudget"/>.</summary>
+    private static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
+    {
+        (TimeSpan now, long ticks) = history[^1];
+        for (int i = history.Count - 2; i >= 0; i--)
+        {
+            if (now - history[i].At >= QuietFor)
+            {
+                return ticks - history[i].JitTicks <= QuietJitBudget.Ticks;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Time spent in the JIT so far, summed over this process and the children (as of their last round).</summary>
+    private long JitTicksEverywhere()
+    {
+        long sum = System.Runtime.JitInfo.GetCompilationTime().Ticks;
+        for (int i = 0; i < _children; i++)
+        {
+            sum += Volatile.Read(ref Longs(_block)[5 + (Stride * i)]);
+        }
+
+        return sum;
+    }
+
     private Round RunRound(int round, IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork)
     {
         AwaitCount(0, (long)_children * round, workers, "arrive at the gate");
@@ -119,7 +168,7 @@ internal sealed class RoundGate : IDisposable
         long t0 = mine?.T0 ?? long.MaxValue, t1 = mine?.T1 ?? long.MinValue, received = 0;
         for (int i = 0; i < _children; i++)
         {
-            long t = l[3 + (2 * i)];
+            long t = l[3 + (Stride * i)];
             if (i < producers)
             {
                 t0 = mine is null ? Math.Min(t0, t) : t0;
@@ -127,14 +176,17 @@ internal sealed class RoundGate : IDisposable
             else
             {
                 t1 = mine is null ? Math.Max(t1, t) : t1;
-                received += l[4 + (2 * i)];
+                received += l[4 + (Stride * i)];
             }
         }
 
         Round result = new((t1 - t0) / (double)Stopwatch.Frequency, received);
-        if (Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null)
+        if (s_verbose)
         {
-            Console.Error.WriteLine($"# round {round}: {result.Seconds:F4} s, {result.Received} received");
+            long[] copy = l.ToArray();
+            IEnumerable<string> ends = Enumerable.Range(0, _children).Select(i => FormattableString.Invariant(
+                $"+{(copy[3 + (Stride * i)] - t0) * 1000.0 / Stopwatch.Frequency:F1} ms ({copy[4 + (Stride * i)]} msgs, {copy[5 + (Stride * i)] / 10_000.0:F1} ms in the JIT)"));
+            Console.Error.WriteLine(FormattableString.Invariant($"# round {round}: {result.Seconds:F4} s, {result.Received} received; children end at {string.Join(", ", ends)}"));
         }
 
         return result;

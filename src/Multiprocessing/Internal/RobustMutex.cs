@@ -141,16 +141,33 @@ internal unsafe struct RobustMutex
         // The exchange is a full fence, so this read cannot move before it (pairs with the sleeper's increment and
         // the woken waiter's ClearWakePending, each followed by a read of the word).
         int w = Volatile.Read(ref m->Waiters);
+        int attempts = 0;
         while ((w & CountMask) != 0 && (w & WakePending) == 0)
         {
             int seen = Interlocked.CompareExchange(ref m->Waiters, w | WakePending, w);
-            if (seen == w)
+            if (seen != w)
             {
-                _ = Futex.Wake(&m->Word, 1);
+                w = seen;
+                continue;
+            }
+
+            if (Futex.Wake(&m->Word, 1) > 0)
+            {
                 return;
             }
 
-            w = seen;
+            // Nobody was asleep in the kernel: the counted waiter is between its increment and its futex_wait. Left
+            // set, the flag would make the next releases skip their wake, while that waiter may still go to sleep
+            // (if the lock is taken again meanwhile, the word is back to an owner's pid and futex_wait sleeps):
+            // measured, a consumer then slept the whole liveness slice. So withdraw the flag, always; and if the lock
+            // is still free, try again (a few times), since the waiter may have entered the kernel in between.
+            Interlocked.And(ref m->Waiters, ~WakePending);
+            if (++attempts == 3 || Volatile.Read(ref m->Word) != 0)
+            {
+                return;
+            }
+
+            w = Volatile.Read(ref m->Waiters);
         }
     }
 

@@ -91,6 +91,39 @@ public sealed unsafe class KernelTests : IDisposable
     }
 
     [Fact]
+    public void RobustMutex_release_whose_wake_finds_nobody_leaves_no_wake_pending_flag()
+    {
+        // A waiter counted in Waiters but not yet inside futex_wait: the release's wake finds nobody. If the flag
+        // stayed set, the next releases would skip their wake, and that waiter, once asleep on a re-taken lock,
+        // would sleep out its whole liveness slice (seen as 100 ms stalls of a queue consumer).
+        RobustMutex* m = (RobustMutex*)_mem;
+        int pid = Environment.ProcessId;
+        Assert.True(RobustMutex.TryEnterFast(m, pid));
+        m->Waiters = 1;
+        RobustMutex.Exit(m);
+        Assert.Equal(0, m->Word);
+        Assert.Equal(1, m->Waiters); // the count is the waiter's to take back; no flag left behind
+
+        // And a release with a real sleeper wakes it (the flag is then the woken waiter's to clear).
+        m->Waiters = 0;
+        Assert.True(RobustMutex.TryEnterFast(m, pid));
+        EnterResult result = EnterResult.TimedOut;
+        Thread waiter = new(() => result = RobustMutex.Enter(m, pid + 1, Deadline.After(TimeSpan.FromSeconds(30)), default));
+        waiter.Start();
+        while ((Volatile.Read(ref m->Waiters) & RobustMutex.CountMask) == 0 && waiter.IsAlive)
+        {
+            Thread.Yield();
+        }
+
+        RobustMutex.Exit(m);
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(30)), "the sleeping waiter was not woken");
+        Assert.Equal(EnterResult.Acquired, result);
+        Assert.Equal(pid + 1, m->Word);
+        Assert.Equal(0, m->Waiters & RobustMutex.WakePending);
+        m->Word = 0;
+    }
+
+    [Fact]
     public void RobustMutex_times_out_when_a_live_owner_holds_it()
     {
         RobustMutex* m = (RobustMutex*)_mem;
