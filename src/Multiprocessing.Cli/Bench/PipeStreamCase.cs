@@ -8,13 +8,17 @@ namespace Multiprocessing.Cli.Bench;
 /// The clock starts at the first send and stops at the sink's last receive (Stopwatch is CLOCK_MONOTONIC, one
 /// clock for every process).
 /// <para>
-/// JIT warm-up, as in the other value cases (<see cref="BenchWorkers.WarmUp"/>): on the same pipe and the same sink,
-/// the case first runs one whole pass cold (its time is reported as <c>cold_seconds</c>: a fresh .NET process runs its
-/// first ~100 000 messages in unoptimised code, which dominates a pass this short), then warm-up passes for at least
-/// 300 ms, then the timed pass. CPython's counterpart times its first and only pass, as mp_bench.py does. pipe_stream_1m
-/// also reports <c>recv_into_mb_per_s</c>: the same 2 000 MiB received with ReceiveBytesInto into one buffer (the
-/// allocation-free API, as queue_bytes uses), which tells the pipe's own throughput apart from the cost of allocating a
-/// fresh 1 MiB array per message (a large-object-heap allocation that triggers a gen 2 collection every few messages).
+/// JIT warm-up, as the queue cases do it (<see cref="RoundGate"/>): on the same pipe and the same sink, the case first
+/// times one whole pass cold (reported as <c>cold_seconds</c>: a fresh .NET process runs its first few hundred
+/// milliseconds of this loop in unoptimised code, and measured here the first ~8 passes of 200 000 ints ran at ~4 M msg/s
+/// against 9–15 M after tier-up), then untimed warm-up passes for at least 300 ms and until the JIT of both processes has
+/// been quiet for 300 ms (at most 4 s), then <see cref="TimedPasses"/> timed passes; the result is their median, and every
+/// timed pass is listed in <c>timed_round_seconds</c>. CPython's counterpart times its first and only pass, as
+/// mp_bench.py does. pipe_stream_1m also reports <c>recv_into_mb_per_s</c>: one pass of the same 2 000 MiB received with
+/// ReceiveBytesInto into one buffer (the allocation-free API, as queue_bytes uses), which tells the pipe's own throughput
+/// apart from the cost of allocating a fresh 1 MiB array per message (a large-object-heap allocation: measured here in
+/// one process without any pipe, allocating and filling 1 MiB arrays runs at ~2.6–3.2 GB/s, with a gen 2 collection
+/// every ~4 arrays).
 /// </para>
 /// </summary>
 internal sealed class PipeStreamCase : IBenchCase
@@ -23,9 +27,12 @@ internal sealed class PipeStreamCase : IBenchCase
     private const int BigN = 2_000;
     private const int Mib = 1 << 20;
 
-    /// <summary>Messages per warm-up pass: enough for the loops to be promoted, short enough for 100 passes.</summary>
-    private const int SmallWarmupPass = 2_000;
-    private const int BigWarmupPass = 4;
+    /// <summary>Messages per warm-up pass.</summary>
+    private const int SmallWarmupPass = 20_000;
+    private const int BigWarmupPass = 50;
+
+    /// <summary>Timed passes after the warm-up; the case reports their median.</summary>
+    private const int TimedPasses = 5;
 
     public string Name => "pipe_stream";
 
@@ -37,38 +44,42 @@ internal sealed class PipeStreamCase : IBenchCase
     {
         using (Sink small = new(raw: false))
         {
-            double cold = small.Pass(SmallN, Mode.Receive).Seconds;
-            BenchWorkers.WarmUp(() => small.Pass(SmallWarmupPass, Mode.Receive));
-            double secs = small.Pass(SmallN, Mode.Receive).Seconds;
+            (double cold, double median, double[] timed, int passes) = small.Measure(SmallN, SmallWarmupPass);
             yield return new BenchResult
             {
                 Name = "pipe_stream_small",
                 Params = new() { ["api"] = "send/recv", ["payload"] = "int", ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds },
                 Count = SmallN,
-                Seconds = secs,
+                Seconds = median,
                 RateUnit = "msgs/s",
-                Extra = new() { ["cold_seconds"] = Math.Round(cold, 6) },
+                Extra = new()
+                {
+                    ["cold_seconds"] = Math.Round(cold, 6),
+                    ["timed_round_seconds"] = timed.Select(x => Math.Round(x, 6)).ToArray(),
+                    ["rounds"] = passes,
+                },
             };
         }
 
         using (Sink big = new(raw: true))
         {
-            double cold = big.Pass(BigN, Mode.Receive).Seconds;
-            BenchWorkers.WarmUp(() => big.Pass(BigWarmupPass, Mode.Receive));
-            (double secs, long bytes) = big.Pass(BigN, Mode.Receive);
+            (double cold, double median, double[] timed, int passes) = big.Measure(BigN, BigWarmupPass);
             (double intoSecs, long intoBytes) = big.Pass(BigN, Mode.ReceiveInto);
+            long bytes = (long)BigN * Mib;
             yield return new BenchResult
             {
                 Name = "pipe_stream_1m",
                 Params = new() { ["api"] = "send_bytes/recv_bytes", ["payload_bytes"] = Mib, ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds },
                 Count = BigN,
-                Seconds = secs,
+                Seconds = median,
                 RateUnit = "msgs/s",
-                MbPerS = Math.Round(bytes / secs / 1e6, 1),
+                MbPerS = Math.Round(bytes / median / 1e6, 1),
                 Extra = new()
                 {
                     ["bytes"] = bytes,
                     ["cold_seconds"] = Math.Round(cold, 6),
+                    ["timed_round_seconds"] = timed.Select(x => Math.Round(x, 6)).ToArray(),
+                    ["rounds"] = passes,
                     ["recv_into_mb_per_s"] = Math.Round(intoBytes / intoSecs / 1e6, 1),
                 },
             };
@@ -117,6 +128,55 @@ internal sealed class PipeStreamCase : IBenchCase
             }
         }
 
+        /// <summary>The sink's time in the JIT as of its last pass (Ticks).</summary>
+        private long _sinkJitTicks;
+
+        /// <summary>A cold pass of <paramref name="n"/>, warm-up passes of <paramref name="warmupN"/> until the JIT is quiet, then the timed passes.</summary>
+        internal (double Cold, double Median, double[] Timed, int Passes) Measure(int n, int warmupN)
+        {
+            double cold = Pass(n, Mode.Receive).Seconds;
+            int passes = 1;
+            Stopwatch since = Stopwatch.StartNew();
+            List<(TimeSpan At, long JitTicks)> history = [(since.Elapsed, JitTicks())];
+            while (since.Elapsed < RoundGate.MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !JitQuiet(history)))
+            {
+                _ = Pass(warmupN, Mode.Receive);
+                passes++;
+                history.Add((since.Elapsed, JitTicks()));
+                if (Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null)
+                {
+                    Console.Error.WriteLine($"warm-up pass {passes}: {since.Elapsed.TotalMilliseconds:F0} ms, JIT parent {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} ms, sink {TimeSpan.FromTicks(_sinkJitTicks).TotalMilliseconds:F1} ms");
+                }
+            }
+
+            double[] timed = new double[TimedPasses];
+            for (int i = 0; i < TimedPasses; i++)
+            {
+                timed[i] = Pass(n, Mode.Receive).Seconds;
+                passes++;
+            }
+
+            double[] sorted = [.. timed.Order()];
+            return (cold, sorted[sorted.Length / 2], timed, passes);
+        }
+
+        private long JitTicks() => System.Runtime.JitInfo.GetCompilationTime().Ticks + _sinkJitTicks;
+
+        /// <summary>True when the JIT time added over the last <see cref="RoundGate.QuietFor"/> (or more) is within <see cref="RoundGate.QuietJitBudget"/>.</summary>
+        private static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
+        {
+            (TimeSpan now, long ticks) = history[^1];
+            for (int i = history.Count - 2; i >= 0; i--)
+            {
+                if (now - history[i].At >= RoundGate.QuietFor)
+                {
+                    return ticks - history[i].JitTicks <= RoundGate.QuietJitBudget.Ticks;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Sends <paramref name="n"/> messages; returns the time from the first send to the sink's last receive, and the bytes it counted.</summary>
         internal (double Seconds, long Bytes) Pass(int n, Mode mode)
         {
@@ -137,7 +197,8 @@ internal sealed class PipeStreamCase : IBenchCase
                 }
             }
 
-            if (!_results.TryReceive(out long t1, PipeBench.Patience) || !_results.TryReceive(out long bytes, PipeBench.Patience))
+            if (!_results.TryReceive(out long t1, PipeBench.Patience) || !_results.TryReceive(out long bytes, PipeBench.Patience)
+                || !_results.TryReceive(out _sinkJitTicks, PipeBench.Patience))
             {
                 _worker.Kill();
                 throw new TimeoutException("The sink worker did not finish within 2 minutes.");
@@ -177,7 +238,7 @@ internal sealed class PipeStreamCase : IBenchCase
 
         /// <summary>
         /// In the worker: per pass, reads the count from the control pipe (0: stop; negative: receive with ReceiveBytesInto
-        /// into one buffer), receives that many messages, reports the time of the last receive and the bytes.
+        /// into one buffer), receives that many messages, reports the time of the last receive, the bytes and its JIT time.
         /// </summary>
         private static void Receive(Connection<int> r, Connection<int> control, Connection<long> results, bool raw)
         {
@@ -207,6 +268,7 @@ internal sealed class PipeStreamCase : IBenchCase
 
                 results.Send(Stopwatch.GetTimestamp());
                 results.Send(bytes);
+                results.Send(System.Runtime.JitInfo.GetCompilationTime().Ticks);
             }
         }
     }
