@@ -547,6 +547,12 @@ internal sealed unsafe partial class SharedRing
             available = (long)(_tailSeen - head);
         }
 
+        if (available == 0)
+        {
+            // Nothing published (positions move in whole 8-byte units): what the general loop answers, without the call.
+            return IsClosed && !HasData ? RingStatus.Closed : RingStatus.Empty;
+        }
+
         if (available >= RecordHeaderSize && (ulong)available <= (ulong)_capacity)
         {
             ulong word = *(ulong*)(_data + (head & _mask));
