@@ -24,8 +24,14 @@ internal static class PipeBench
         }
     }
 
-    /// <summary>Warm-up, then <see cref="RoundTrips"/> timed round trips; returns (seconds, sorted round-trip times in Stopwatch ticks).</summary>
-    internal static (double Seconds, long[] Rtt) TimeRoundTrips(Connection<int> c)
+    /// <summary>
+    /// mp_bench.py's <see cref="Warmup"/> round trips, then a cold pass of <see cref="RoundTrips"/> timed round trips (what
+    /// mp_bench.py times; in a fresh .NET process it runs partly in unoptimised code), then the JIT warm-up of the value
+    /// cases (<see cref="BenchWorkers.WarmUp"/>: at least 300 ms of untimed round trips, which also warms the echo side),
+    /// then the timed pass. Returns the timed pass's seconds and sorted round-trip times (Stopwatch ticks), and the cold
+    /// pass's median and p99 in microseconds.
+    /// </summary>
+    internal static (double Seconds, long[] Rtt, (double MedianUs, double P99Us) Cold) TimeRoundTrips(Connection<int> c)
     {
         for (int i = 0; i < Warmup; i++)
         {
@@ -33,6 +39,22 @@ internal static class PipeBench
             _ = c.Receive();
         }
 
+        (_, long[] cold) = TimedPass(c);
+        BenchWorkers.WarmUp(() =>
+        {
+            for (int i = 0; i < 1_000; i++)
+            {
+                c.Send(i);
+                _ = c.Receive();
+            }
+        });
+        (double seconds, long[] rtt) = TimedPass(c);
+        c.Send(-1);
+        return (seconds, rtt, (Us(SortedStats.Median(cold)), Us(SortedStats.P99(cold))));
+    }
+
+    private static (double Seconds, long[] SortedRtt) TimedPass(Connection<int> c)
+    {
         long[] rtt = new long[RoundTrips];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < RoundTrips; i++)
@@ -44,15 +66,14 @@ internal static class PipeBench
         }
 
         long end = Stopwatch.GetTimestamp();
-        c.Send(-1);
         Array.Sort(rtt);
         return ((end - start) / (double)Stopwatch.Frequency, rtt);
     }
 
     /// <summary>A round-trip result with mp_bench.py's latency fields (median, nearest-rank p99, min).</summary>
-    internal static BenchResult Latency(string name, double seconds, long[] sortedRtt, Dictionary<string, object?> extraParams)
+    internal static BenchResult Latency(string name, double seconds, long[] sortedRtt, (double MedianUs, double P99Us) cold, Dictionary<string, object?> extraParams)
     {
-        Dictionary<string, object?> p = new() { ["payload"] = "int", ["duplex"] = true, ["warmup"] = Warmup };
+        Dictionary<string, object?> p = new() { ["payload"] = "int", ["duplex"] = true, ["warmup"] = Warmup, ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds };
         foreach (KeyValuePair<string, object?> kv in extraParams)
         {
             p[kv.Key] = kv.Value;
@@ -68,21 +89,27 @@ internal static class PipeBench
             RateUnit = "round_trips/s",
             MedianUs = Math.Round(Us(SortedStats.Median(sortedRtt)), 3),
             P99Us = Math.Round(Us(SortedStats.P99(sortedRtt)), 3),
-            Extra = new() { ["min_us"] = Math.Round(Us(sortedRtt[0]), 3), ["max_us"] = Math.Round(Us(sortedRtt[^1]), 1) },
+            Extra = new()
+            {
+                ["min_us"] = Math.Round(Us(sortedRtt[0]), 3),
+                ["max_us"] = Math.Round(Us(sortedRtt[^1]), 1),
+                ["cold_median_us"] = Math.Round(cold.MedianUs, 3),
+                ["cold_p99_us"] = Math.Round(cold.P99Us, 3),
+            },
         };
     }
 
     private static double Us(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
 
     /// <summary>The duplex pipe ping-pong with the echo in a worker; the parent times.</summary>
-    internal static (double Seconds, long[] Rtt) PipePingPong()
+    internal static (double Seconds, long[] Rtt, (double MedianUs, double P99Us) Cold) PipePingPong()
     {
         var (parent, child) = Pipe.Create<int>();
         using (parent)
         using (WorkerProcess echo = WorkerProcess.Start(static (Connection<int> c) => Echo(c), child))
         {
             child.Close();
-            (double, long[]) r = TimeRoundTrips(parent);
+            var r = TimeRoundTrips(parent);
             Reap(echo);
             return r;
         }

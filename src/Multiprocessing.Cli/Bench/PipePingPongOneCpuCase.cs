@@ -6,7 +6,8 @@ namespace Multiprocessing.Cli.Bench;
 
 /// <summary>
 /// pipe_pingpong with both processes on CPU 0, as under <c>taskset -c 0</c>: the timing side and the echo side are
-/// both workers started while this thread is pinned, so both inherit the affinity and see one CPU at start-up.
+/// both workers started while this thread is pinned, so both inherit the affinity and see one CPU at start-up. Warmed up
+/// and timed as pipe_pingpong (<see cref="PipeBench.TimeRoundTrips"/>).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class PipePingPongOneCpuCase : IBenchCase
@@ -25,6 +26,7 @@ internal sealed class PipePingPongOneCpuCase : IBenchCase
         var (resultReader, resultWriter) = Pipe.CreateOneWay<byte[]>();
         double seconds;
         long[] rtt;
+        (double, double) cold;
         int cpusSeen;
         using (resultReader)
         {
@@ -58,19 +60,20 @@ internal sealed class PipePingPongOneCpuCase : IBenchCase
                 long[] all = MemoryMarshal.Cast<byte, long>(packed).ToArray();
                 cpusSeen = (int)all[0];
                 seconds = BitConverter.Int64BitsToDouble(all[1]);
-                rtt = all[2..];
+                cold = (BitConverter.Int64BitsToDouble(all[2]), BitConverter.Int64BitsToDouble(all[3]));
+                rtt = all[4..];
                 PipeBench.Reap(pinger);
                 PipeBench.Reap(echo);
             }
         }
 
-        yield return PipeBench.Latency(Name, seconds, rtt, new() { ["cpus"] = "0", ["cpus_seen_by_worker"] = cpusSeen });
+        yield return PipeBench.Latency(Name, seconds, rtt, cold, new() { ["cpus"] = "0", ["cpus_seen_by_worker"] = cpusSeen });
     }
 
     private static void Ping(Connection<int> c, Connection<byte[]> results)
     {
-        (double seconds, long[] rtt) = PipeBench.TimeRoundTrips(c);
-        long[] all = [Environment.ProcessorCount, BitConverter.DoubleToInt64Bits(seconds), .. rtt];
+        (double seconds, long[] rtt, (double MedianUs, double P99Us) cold) = PipeBench.TimeRoundTrips(c);
+        long[] all = [Environment.ProcessorCount, BitConverter.DoubleToInt64Bits(seconds), BitConverter.DoubleToInt64Bits(cold.MedianUs), BitConverter.DoubleToInt64Bits(cold.P99Us), .. rtt];
         results.SendBytes(MemoryMarshal.AsBytes(all.AsSpan()));
         results.Close();
     }

@@ -153,6 +153,18 @@ internal sealed unsafe partial class SharedRing
         }
     }
 
+    /// <summary>
+    /// <see cref="HasData"/> for a reader that spins on it: also reads the slot where the next record will be written, so
+    /// that when the producer publishes, the reader's next poll fetches that line and Tail's at the same time instead of
+    /// one after the other (the record is read right after Tail moves).
+    /// </summary>
+    internal bool PollData()
+    {
+        ulong head = Volatile.Read(ref _h->Head);
+        _ = Volatile.Read(ref *(ulong*)(_data + (head & _mask)));
+        return _tailSeen != head || Volatile.Read(ref _h->Tail) != head;
+    }
+
     internal bool IsClosed => Volatile.Read(ref _h->Closed) != 0;
 
     internal int* DataWord => (int*)&_h->Tail;
@@ -290,13 +302,16 @@ internal sealed unsafe partial class SharedRing
         if (total <= MaxWholePayload)
         {
             int need = RecordHeaderSize + Align8((int)total);
-            RingStatus s = WaitForSpace(need, deadline, ct);
-            if (s != RingStatus.Ok)
+            ulong tail = _h->Tail;
+            if ((long)(tail - _headSeen) + need > _capacity)
             {
-                return s;
+                RingStatus s = WaitForSpace(need, deadline, ct);
+                if (s != RingStatus.Ok)
+                {
+                    return s;
+                }
             }
 
-            ulong tail = _h->Tail;
             CopyIn(tail + RecordHeaderSize, prefix);
             CopyIn(tail + RecordHeaderSize + (ulong)prefix.Length, body);
             WriteHeader(tail, (uint)total, KindWhole);
@@ -437,7 +452,7 @@ internal sealed unsafe partial class SharedRing
 
     private void Publish(ulong oldTail, ulong newTail, bool messageDone, bool wakeAll)
     {
-        if (messageDone)
+        if (messageDone && CountsMessages)
         {
             // Journal first (count, then position: see RecoverWriter), then count, then publish. x64 keeps stores in order.
             _h->JournalMessagesIn = _h->MessagesIn;
@@ -459,9 +474,20 @@ internal sealed unsafe partial class SharedRing
             // non-empty ring, some reader is awake already (the one woken for the first message, who wakes more in
             // Advance while a backlog lasts). So a steady flow costs one wake per burst, not a syscall per message.
             // A reader that dies while it is the one awake is covered by the sleepers' 50 ms slices.
+            ReaderWakes++;
             _ = Futex.Wake(DataWord, 1);
         }
     }
+
+    /// <summary>
+    /// True (the default) to keep <see cref="RingHeader.MessagesIn"/>/<see cref="RingHeader.MessagesOut"/> and their
+    /// journal, which <see cref="Count"/> and a queue's join read. A user that never reads them (a pipe) sets it to false on
+    /// both sides and saves four stores per message on each side; the counters then stay at their initial values.
+    /// </summary>
+    internal bool CountsMessages { get; init; } = true;
+
+    /// <summary>Wake system calls this producer made for sleeping readers of whole messages (tests check the wake rule with it).</summary>
+    internal long ReaderWakes { get; private set; }
 
     /// <summary>
     /// Marks the ring closed and, if there is room, appends a close marker so that sleeping readers see the data
@@ -509,6 +535,50 @@ internal sealed unsafe partial class SharedRing
     /// finished, unless its producer dies or gives up, which discards it).
     /// </summary>
     internal RingStatus TryRead<TSink>(scoped ref TSink sink, CancellationToken ct = default)
+        where TSink : IRecordSink, allows ref struct
+    {
+        // Fast path: the next record is a whole message that is already published. Everything else (nothing there, a
+        // close marker, a chunk, a corrupt header) goes to the general loop, which checks and reports it.
+        ulong head = _h->Head;
+        long available = (long)(_tailSeen - head);
+        if (available < RecordHeaderSize)
+        {
+            _tailSeen = Volatile.Read(ref _h->Tail);
+            available = (long)(_tailSeen - head);
+        }
+
+        if (available == 0)
+        {
+            // Nothing published (positions move in whole 8-byte units): what the general loop answers, without the call.
+            return IsClosed && !HasData ? RingStatus.Closed : RingStatus.Empty;
+        }
+
+        if (available >= RecordHeaderSize && (ulong)available <= (ulong)_capacity)
+        {
+            ulong word = *(ulong*)(_data + (head & _mask));
+            uint length = (uint)word;
+            long recordSize = RecordHeaderSize + Align8Long(length);
+            if ((ushort)(word >> 32) == KindWhole && (ushort)(word >> 48) == Check(length, KindWhole) && recordSize <= available)
+            {
+                if (!sink.Begin(length))
+                {
+                    return RingStatus.Refused;
+                }
+
+                CopyOut(head + RecordHeaderSize, (int)length, ref sink);
+                sink.End();
+                _lastRecordBytes = length;
+                Advance(head, head + (ulong)recordSize, messageDone: true);
+                return RingStatus.Ok;
+            }
+        }
+
+        return TryReadAny(ref sink, ct);
+    }
+
+    /// <summary>The general case of <see cref="TryRead{TSink}"/>: any record kind, streams, and every consistency check.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RingStatus TryReadAny<TSink>(scoped ref TSink sink, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
         bool inStream = false;
@@ -718,7 +788,7 @@ internal sealed unsafe partial class SharedRing
 
     private void Advance(ulong oldHead, ulong newHead, bool messageDone)
     {
-        if (messageDone)
+        if (messageDone && CountsMessages)
         {
             _h->JournalMessagesOut = _h->MessagesOut;
             Volatile.Write(ref _h->JournalHead, oldHead);
@@ -832,7 +902,7 @@ internal sealed unsafe partial class SharedRing
 
         int offset = (int)(position & _mask);
         int first = (int)Math.Min(source.Length, _capacity - offset);
-        source[..first].CopyTo(new Span<byte>(_data + offset, first));
+        ByteCopy.Copy(source[..first], new Span<byte>(_data + offset, first));
         if (first < source.Length)
         {
             source[first..].CopyTo(new Span<byte>(_data, source.Length - first));

@@ -29,6 +29,9 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     private readonly Func<ReadOnlySequence<byte>, T> _deserialize;
     private readonly MessageSerializerOptions? _options;
     private readonly bool _rawFast;
+
+    /// <summary>The transport when it is a shared-memory pipe end: called directly (not virtually) on the raw fast path.</summary>
+    private readonly ShmPipeTransport? _shm;
     private ArrayBufferWriter<byte>? _writer;
 
     internal Connection(ConnectionTransport transport, MessageSerializerOptions? options)
@@ -38,6 +41,7 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         _serializer = MessageSerializer.For<T>(options);
         _deserialize = _serializer.Deserialize;
         _rawFast = s_rawSize <= RawFastPathLimit && (options is null || options.AllowedTypes.Count == 0);
+        _shm = transport as ShmPipeTransport;
     }
 
     /// <summary>Serializes <paramref name="item"/> and sends it as one message (Python's <c>send</c>).</summary>
@@ -49,7 +53,15 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
         {
             Span<byte> raw = stackalloc byte[s_rawSize];
             Unsafe.WriteUnaligned(ref MemoryMarshal.GetReference(raw), item);
-            Transport.Send(raw);
+            if (_shm is { } shm)
+            {
+                shm.Send(raw);
+            }
+            else
+            {
+                Transport.Send(raw);
+            }
+
             return;
         }
 
@@ -94,7 +106,7 @@ public sealed class Connection<T> : Connection, ISharedObject<Connection<T>>
     private bool ReceiveRaw(Deadline deadline, out T item)
     {
         Span<byte> raw = stackalloc byte[s_rawSize];
-        int r = Transport.ReceiveInto(raw, deadline);
+        int r = _shm is { } shm ? shm.ReceiveInto(raw, deadline) : Transport.ReceiveInto(raw, deadline);
         if (r == s_rawSize)
         {
             item = Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(raw));

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Multiprocessing.Pipes;
 
 /// <summary>
@@ -30,6 +32,7 @@ internal struct PipeSpinner
     internal static PipeSpinner SleepAtOnce => new(false) { _count = int.MaxValue / 2 };
 
     /// <summary>Spins or yields once; false when the budget is spent and the caller should sleep.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool SpinOnce()
     {
         int n = _count++;

@@ -40,8 +40,11 @@ internal sealed unsafe class SharedPipe
 
     private byte* RingData(int ring) => _segment.Data + PipeLayout.RingDataOffset + ((long)ring * Capacity);
 
-    /// <summary>A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions).</summary>
-    internal SharedRing Ring(int ring) => new(RingHeaderOf(ring), RingData(ring), Name, Mapping);
+    /// <summary>
+    /// A new view of ring <paramref name="ring"/> (each end keeps its own: the ring caches one side's positions). A pipe
+    /// never reads message counts (<see cref="SharedRing.CountsMessages"/>).
+    /// </summary>
+    internal SharedRing Ring(int ring) => new(RingHeaderOf(ring), RingData(ring), Name, Mapping) { CountsMessages = false };
 
     internal static SharedPipe Create(int capacity, bool duplex, string tag)
     {

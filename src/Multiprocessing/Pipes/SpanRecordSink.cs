@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Multiprocessing.Internal;
 
 namespace Multiprocessing.Pipes;
@@ -19,6 +20,7 @@ internal ref struct SpanRecordSink : IRecordSink
     /// <summary>True if a streamed message was cut short because its producer went away.</summary>
     internal bool Discarded { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Begin(long length)
     {
         Length = length;
@@ -26,9 +28,10 @@ internal ref struct SpanRecordSink : IRecordSink
         return !Discarded && length <= _destination.Length;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Append(ReadOnlySpan<byte> piece)
     {
-        piece.CopyTo(_destination[_written..]);
+        ByteCopy.Copy(piece, _destination[_written..]);
         _written += piece.Length;
     }
 
