@@ -18,7 +18,8 @@ namespace Multiprocessing.Cli.Bench;
 /// ReceiveBytesInto into one buffer (the allocation-free API, as queue_bytes uses), which tells the pipe's own throughput
 /// apart from the cost of allocating a fresh 1 MiB array per message (a large-object-heap allocation: measured here in
 /// one process without any pipe, allocating and filling 1 MiB arrays runs at ~2.6–3.2 GB/s, with a gen 2 collection
-/// every ~4 arrays).
+/// every ~4 arrays); and <c>recv_pooled_mb_per_s</c>, one pass received with ReceiveBytesPooled (a buffer rented from
+/// the shared pool per message, given back after reading its length).
 /// </para>
 /// </summary>
 internal sealed class PipeStreamCase : IBenchCase
@@ -65,6 +66,7 @@ internal sealed class PipeStreamCase : IBenchCase
         {
             (double cold, double median, double[] timed, int passes) = big.Measure(BigN, BigWarmupPass);
             (double intoSecs, long intoBytes) = big.Pass(BigN, Mode.ReceiveInto);
+            (double pooledSecs, long pooledBytes) = big.Pass(BigN, Mode.ReceivePooled);
             long bytes = (long)BigN * Mib;
             yield return new BenchResult
             {
@@ -81,6 +83,7 @@ internal sealed class PipeStreamCase : IBenchCase
                     ["timed_round_seconds"] = timed.Select(x => Math.Round(x, 6)).ToArray(),
                     ["rounds"] = passes,
                     ["recv_into_mb_per_s"] = Math.Round(intoBytes / intoSecs / 1e6, 1),
+                    ["recv_pooled_mb_per_s"] = Math.Round(pooledBytes / pooledSecs / 1e6, 1),
                 },
             };
         }
@@ -90,6 +93,7 @@ internal sealed class PipeStreamCase : IBenchCase
     {
         Receive,
         ReceiveInto,
+        ReceivePooled,
     }
 
     /// <summary>A sink worker on a one-way pipe, told by a control pipe how many messages each pass has.</summary>
@@ -180,7 +184,8 @@ internal sealed class PipeStreamCase : IBenchCase
         /// <summary>Sends <paramref name="n"/> messages; returns the time from the first send to the sink's last receive, and the bytes it counted.</summary>
         internal (double Seconds, long Bytes) Pass(int n, Mode mode)
         {
-            _control.Send(mode == Mode.ReceiveInto ? -n : n);
+            _control.Send((int)mode);
+            _control.Send(n);
             long t0 = Stopwatch.GetTimestamp();
             if (_raw)
             {
@@ -218,7 +223,7 @@ internal sealed class PipeStreamCase : IBenchCase
             {
                 try
                 {
-                    _control.Send(0);
+                    _control.Send(-1);
                 }
                 catch (ConnectionBrokenException)
                 {
@@ -237,24 +242,30 @@ internal sealed class PipeStreamCase : IBenchCase
         }
 
         /// <summary>
-        /// In the worker: per pass, reads the count from the control pipe (0: stop; negative: receive with ReceiveBytesInto
-        /// into one buffer), receives that many messages, reports the time of the last receive, the bytes and its JIT time.
+        /// In the worker: per pass, reads the mode (-1: stop) and the count from the control pipe, receives that many
+        /// messages (ReceiveBytes, ReceiveBytesInto one buffer, or ReceiveBytesPooled), reports the time of the last
+        /// receive, the bytes and its JIT time.
         /// </summary>
         private static void Receive(Connection<int> r, Connection<int> control, Connection<long> results, bool raw)
         {
             results.Send(0);
             byte[] buffer = raw ? new byte[Mib] : [];
             int order;
-            while ((order = control.Receive()) != 0)
+            while ((order = control.Receive()) >= 0)
             {
-                bool into = order < 0;
-                int n = Math.Abs(order);
+                Mode mode = (Mode)order;
+                int n = control.Receive();
                 long bytes = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    if (into)
+                    if (mode == Mode.ReceiveInto)
                     {
                         bytes += r.ReceiveBytesInto(buffer);
+                    }
+                    else if (mode == Mode.ReceivePooled)
+                    {
+                        using System.Buffers.IMemoryOwner<byte> m = r.ReceiveBytesPooled();
+                        bytes += m.Memory.Length;
                     }
                     else if (raw)
                     {

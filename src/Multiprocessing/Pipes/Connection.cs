@@ -40,6 +40,10 @@ public abstract class Connection : IDisposable
     public void SendBytes(ReadOnlySpan<byte> data) => Transport.Send(data);
 
     /// <summary>Receives the next message as a new array, waiting as long as it takes (Python's <c>recv_bytes</c>).</summary>
+    /// <remarks>
+    /// Each call allocates the message's array; for a steady stream of large messages prefer
+    /// <see cref="ReceiveBytesPooled"/> or <see cref="ReceiveBytesInto"/>, which allocate nothing.
+    /// </remarks>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     public byte[] ReceiveBytes()
     {
@@ -74,6 +78,29 @@ public abstract class Connection : IDisposable
         byte[] data = GC.AllocateUninitializedArray<byte>(length);
         Transport.ReadMessage(data);
         return data;
+    }
+
+    /// <summary>
+    /// Receives the next message into a buffer rented from <see cref="ArrayPool{T}.Shared"/>, waiting as long as it
+    /// takes. The result's <see cref="IMemoryOwner{T}.Memory"/> is exactly the message; dispose it to give the buffer
+    /// back. For large messages of varying size this is the fast path: no array is allocated per message (see
+    /// <see cref="ReceiveBytes"/>), and unlike <see cref="ReceiveBytesInto"/> no maximum size has to be known.
+    /// </summary>
+    /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
+    public IMemoryOwner<byte> ReceiveBytesPooled()
+    {
+        int length = Transport.WaitMessage(Deadline.Infinite, default);
+        RentedBytes message = RentedBytes.Rent(length);
+        try
+        {
+            Transport.ReadMessage(message.Span);
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

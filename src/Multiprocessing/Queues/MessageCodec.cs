@@ -130,6 +130,34 @@ internal sealed class MessageCodec<T>
         return status;
     }
 
+    /// <summary>Takes a message's bytes into an array rented from the shared pool (null unless Ok).</summary>
+    internal RingStatus GetBytesPooled(QueueCore core, out IMemoryOwner<byte>? result, Deadline deadline, CancellationToken ct)
+    {
+        PooledSink pooled = default;
+        RingStatus s;
+        try
+        {
+            s = core.Get(ref pooled, deadline, ct);
+        }
+        catch
+        {
+            pooled.Return();
+            throw;
+        }
+
+        if (s != RingStatus.Ok || pooled.Buffer is null)
+        {
+            pooled.Return();
+            result = s == RingStatus.Ok ? RentedBytes.Rent(0) : null;
+            return s;
+        }
+
+        // A byte[] message starts with its tag byte (0: null, read as no bytes).
+        int skip = _mode == Mode.Bytes ? Math.Min(1, pooled.Length) : 0;
+        result = RentedBytes.Adopt(pooled.Buffer, skip, pooled.Length - skip);
+        return s;
+    }
+
     /// <summary>Takes a message's bytes into a new array.</summary>
     internal RingStatus GetBytes(QueueCore core, out byte[] result, Deadline deadline, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Multiprocessing.Internal;
 using Multiprocessing.Queues;
@@ -263,6 +264,20 @@ public class SharedQueue<T> : IDisposable, Processes.ISharedObject<SharedQueue<T
         }
 
         return s != RingStatus.Closed && Check(s, forGet: true);
+    }
+
+    /// <summary>
+    /// Takes the next message's bytes into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (for a
+    /// <c>SharedQueue&lt;byte[]&gt;</c>, the array's bytes; a null array reads as 0 bytes). The result's
+    /// <see cref="IMemoryOwner{T}.Memory"/> is exactly those bytes; dispose it to give the buffer back. No allocation
+    /// per message and no maximum size to know: the fast path for large messages of varying size.
+    /// </summary>
+    /// <exception cref="QueueClosedException">The queue is closed and empty.</exception>
+    public IMemoryOwner<byte> GetBytesPooled()
+    {
+        ThrowIfDisposed();
+        _ = Check(Codec.GetBytesPooled(Core, out IMemoryOwner<byte>? result, Deadline.Infinite, default), forGet: true);
+        return result!;
     }
 
     /// <summary>Takes the next message's bytes into a new array.</summary>

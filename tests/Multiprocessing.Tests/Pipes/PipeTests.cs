@@ -67,6 +67,41 @@ public sealed class PipeTests : ConnectionContractTests
     }
 
     [Fact]
+    public async Task Pooled_receive_returns_exactly_each_message_also_one_larger_than_the_ring()
+    {
+        var (a, b) = Pipe.Create<int>(bufferSize: 4096);
+        using (a)
+        using (b)
+        {
+            byte[] big = [.. Enumerable.Range(0, 50_000).Select(i => (byte)(i * 13))];
+            Task sender = Task.Run(() =>
+            {
+                a.SendBytes([1, 2, 3]);
+                a.SendBytes(big);
+                a.SendBytes([]);
+                a.Close();
+            });
+            using (System.Buffers.IMemoryOwner<byte> m = b.ReceiveBytesPooled())
+            {
+                Assert.Equal(new byte[] { 1, 2, 3 }, m.Memory.ToArray());
+            }
+
+            System.Buffers.IMemoryOwner<byte> large = b.ReceiveBytesPooled();
+            Assert.Equal(big, large.Memory.ToArray());
+            large.Dispose();
+            large.Dispose(); // a second Dispose does nothing
+            Assert.Throws<ObjectDisposedException>(() => large.Memory);
+            using (System.Buffers.IMemoryOwner<byte> empty = b.ReceiveBytesPooled())
+            {
+                Assert.Equal(0, empty.Memory.Length);
+            }
+
+            await sender.WaitAsync(Patience);
+            Assert.Throws<EndOfStreamException>(() => b.ReceiveBytesPooled());
+        }
+    }
+
+    [Fact]
     public async Task A_writer_blocked_on_a_full_ring_is_released_when_the_reader_closes()
     {
         var (a, b) = Pipe.Create<long>(bufferSize: 4096);

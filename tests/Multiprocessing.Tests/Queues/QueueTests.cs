@@ -486,6 +486,55 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void Pooled_get_returns_exactly_the_message_bytes()
+    {
+        using SharedQueue<byte[]?> q = SharedQueue<byte[]?>.Create(new SharedQueueOptions { RingBytes = 64 << 10 });
+        using SharedQueue<string> strings = SharedQueue<string>.Create();
+        try
+        {
+            byte[] small = [9, 8, 7];
+            q.PutBytes(small);
+            q.Put(null);
+            using (System.Buffers.IMemoryOwner<byte> m = q.GetBytesPooled())
+            {
+                Assert.Equal(small, m.Memory.ToArray());
+            }
+
+            using (System.Buffers.IMemoryOwner<byte> none = q.GetBytesPooled())
+            {
+                Assert.Equal(0, none.Memory.Length); // a null array reads as no bytes, as with GetBytes(span)
+            }
+
+            // Larger than the ring: streamed in chunks by another thread while this one takes it.
+            byte[] big = [.. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 31))];
+            Thread sender = new(() => q.PutBytes(big));
+            sender.Start();
+            System.Buffers.IMemoryOwner<byte> large = q.GetBytesPooled();
+            Assert.True(sender.Join(TimeSpan.FromSeconds(30)), "the sender did not finish");
+            Assert.Equal(big, large.Memory.ToArray());
+            large.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => large.Memory);
+
+            // Another T: the serialized form, as GetBytes() gives it.
+            strings.Put("hello");
+            strings.Put("hello");
+            byte[] expected = strings.GetBytes();
+            using (System.Buffers.IMemoryOwner<byte> s = strings.GetBytesPooled())
+            {
+                Assert.Equal(expected, s.Memory.ToArray());
+            }
+
+            q.Close();
+            Assert.Throws<QueueClosedException>(() => q.GetBytesPooled());
+        }
+        finally
+        {
+            q.Unlink();
+            strings.Unlink();
+        }
+    }
+
+    [Fact]
     public async Task Async_get_put_read_all_and_join()
     {
         using JoinableQueue<int> q = JoinableQueue<int>.Create(new SharedQueueOptions { MaxSize = 4 });
