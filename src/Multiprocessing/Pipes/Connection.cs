@@ -87,9 +87,25 @@ public abstract class Connection : IDisposable
     /// <see cref="ReceiveBytes"/>), and unlike <see cref="ReceiveBytesInto"/> no maximum size has to be known.
     /// </summary>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
-    public IMemoryOwner<byte> ReceiveBytesPooled()
+    public IMemoryOwner<byte> ReceiveBytesPooled() => ReadPooled(Transport.WaitMessage(Deadline.Infinite, default));
+
+    /// <summary>Like <see cref="ReceiveBytesPooled"/>, giving up after <paramref name="timeout"/>.</summary>
+    /// <returns>False if the timeout passed first.</returns>
+    /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
+    public bool TryReceiveBytesPooled([NotNullWhen(true)] out IMemoryOwner<byte>? message, TimeSpan timeout)
     {
-        int length = Transport.WaitMessage(Deadline.Infinite, default);
+        int length = Transport.WaitMessage(Deadline.After(timeout), default);
+        message = length < 0 ? null : ReadPooled(length);
+        return message is not null;
+    }
+
+    /// <summary>Like <see cref="ReceiveBytesPooled"/>, without blocking a thread while waiting.</summary>
+    /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
+    public async ValueTask<IMemoryOwner<byte>> ReceiveBytesPooledAsync(CancellationToken ct = default) =>
+        ReadPooled(await Transport.WaitMessageAsync(ct).ConfigureAwait(false));
+
+    private RentedBytes ReadPooled(int length)
+    {
         RentedBytes message = RentedBytes.Rent(length);
         try
         {

@@ -102,6 +102,29 @@ public sealed class PipeTests : ConnectionContractTests
     }
 
     [Fact]
+    public async Task Pooled_receive_has_try_and_async_forms()
+    {
+        var (a, b) = Pipe.Create<int>(bufferSize: 4096);
+        using (a)
+        using (b)
+        {
+            Assert.False(b.TryReceiveBytesPooled(out System.Buffers.IMemoryOwner<byte>? none, TimeSpan.FromMilliseconds(20)));
+            Assert.Null(none);
+            a.SendBytes([4, 5]);
+            Assert.True(b.TryReceiveBytesPooled(out System.Buffers.IMemoryOwner<byte>? got, Patience));
+            using (got)
+            {
+                Assert.Equal(new byte[] { 4, 5 }, got.Memory.ToArray());
+            }
+
+            ValueTask<System.Buffers.IMemoryOwner<byte>> pending = b.ReceiveBytesPooledAsync();
+            a.SendBytes([6]);
+            using System.Buffers.IMemoryOwner<byte> later = await pending.AsTask().WaitAsync(Patience);
+            Assert.Equal(new byte[] { 6 }, later.Memory.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task A_writer_blocked_on_a_full_ring_is_released_when_the_reader_closes()
     {
         var (a, b) = Pipe.Create<long>(bufferSize: 4096);
