@@ -142,7 +142,7 @@ internal sealed class PipeStreamCase : IBenchCase
             int passes = 1;
             Stopwatch since = Stopwatch.StartNew();
             List<(TimeSpan At, long JitTicks)> history = [(since.Elapsed, JitTicks())];
-            while (since.Elapsed < RoundGate.MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !JitQuiet(history)))
+            while (since.Elapsed < RoundGate.MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !RoundGate.JitQuiet(history)))
             {
                 _ = Pass(warmupN, Mode.Receive);
                 passes++;
@@ -165,21 +165,6 @@ internal sealed class PipeStreamCase : IBenchCase
         }
 
         private long JitTicks() => System.Runtime.JitInfo.GetCompilationTime().Ticks + _sinkJitTicks;
-
-        /// <summary>True when the JIT time added over the last <see cref="RoundGate.QuietFor"/> (or more) is within <see cref="RoundGate.QuietJitBudget"/>.</summary>
-        private static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
-        {
-            (TimeSpan now, long ticks) = history[^1];
-            for (int i = history.Count - 2; i >= 0; i--)
-            {
-                if (now - history[i].At >= RoundGate.QuietFor)
-                {
-                    return ticks - history[i].JitTicks <= RoundGate.QuietJitBudget.Ticks;
-                }
-            }
-
-            return false;
-        }
 
         /// <summary>Sends <paramref name="n"/> messages; returns the time from the first send to the sink's last receive, and the bytes it counted.</summary>
         internal (double Seconds, long Bytes) Pass(int n, Mode mode)

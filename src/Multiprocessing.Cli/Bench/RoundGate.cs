@@ -131,7 +131,7 @@ internal sealed class RoundGate : IDisposable
     }
 
     /// <summary>True when the JIT time added over the last <see cref="QuietFor"/> (or more) is within <see cref="QuietJitBudget"/>.</summary>
-    private static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
+    internal static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
     {
         (TimeSpan now, long ticks) = history[^1];
         for (int i = history.Count - 2; i >= 0; i--)
