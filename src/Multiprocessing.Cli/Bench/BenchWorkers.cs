@@ -28,31 +28,6 @@ internal static class BenchWorkers
     }
 
     /// <summary>
-    /// For cases whose workers cannot report their JIT activity (a pool's): one cold pass (timed), untimed passes for
-    /// at least <paramref name="warmup"/>, then <paramref name="timedPasses"/> timed passes. <paramref name="pass"/>
-    /// runs the workload once and returns its seconds. Returns the cold pass, the median timed pass and all of them.
-    /// </summary>
-    internal static (double Cold, double Median, double[] Timed) ColdWarmMedian(Func<double> pass, TimeSpan warmup, int timedPasses = 3)
-    {
-        double cold = pass();
-        Stopwatch sw = Stopwatch.StartNew();
-        do
-        {
-            _ = pass();
-        }
-        while (sw.Elapsed < warmup);
-
-        double[] timed = new double[timedPasses];
-        for (int i = 0; i < timedPasses; i++)
-        {
-            timed[i] = pass();
-        }
-
-        double[] sorted = [.. timed.Order()];
-        return (cold, sorted[sorted.Length / 2], timed);
-    }
-
-    /// <summary>
     /// Monotonic nanoseconds. On Linux <see cref="Stopwatch"/> reads CLOCK_MONOTONIC, a system-wide clock, so stamps
     /// taken in different processes are comparable (as time.perf_counter_ns() in mp_bench.py).
     /// </summary>

@@ -12,7 +12,7 @@ namespace Multiprocessing.Cli.Bench;
 /// times one whole pass cold (reported as <c>cold_seconds</c>: a fresh .NET process runs its first few hundred
 /// milliseconds of this loop in unoptimised code, and measured here the first ~8 passes of 200 000 ints ran at ~4 M msg/s
 /// against 9–15 M after tier-up), then untimed warm-up passes for at least 300 ms and until the JIT of both processes has
-/// been quiet for 300 ms (at most 4 s), then <see cref="TimedPasses"/> timed passes; the result is their median, and every
+/// been quiet for 300 ms (at most 4 s), then <see cref="WarmSchedule.TimedPasses"/> timed passes; the result is their median, and every
 /// timed pass is listed in <c>timed_round_seconds</c>. CPython's counterpart times its first and only pass, as
 /// mp_bench.py does. pipe_stream_1m also reports <c>recv_into_mb_per_s</c>: one pass of the same 2 000 MiB received with
 /// ReceiveBytesInto into one buffer (the allocation-free API, as queue_bytes uses), which tells the pipe's own throughput
@@ -32,9 +32,6 @@ internal sealed class PipeStreamCase : IBenchCase
     private const int SmallWarmupPass = 20_000;
     private const int BigWarmupPass = 50;
 
-    /// <summary>Timed passes after the warm-up; the case reports their median.</summary>
-    private const int TimedPasses = 5;
-
     public string Name => "pipe_stream";
 
     public IReadOnlyList<string> ResultNames => ["pipe_stream_small", "pipe_stream_1m"];
@@ -45,46 +42,37 @@ internal sealed class PipeStreamCase : IBenchCase
     {
         using (Sink small = new(raw: false))
         {
-            (double cold, double median, double[] timed, int passes) = small.Measure(SmallN, SmallWarmupPass);
+            Passes<double> r = small.Measure(SmallN, SmallWarmupPass);
             yield return new BenchResult
             {
                 Name = "pipe_stream_small",
                 Params = new() { ["api"] = "send/recv", ["payload"] = "int", ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds },
                 Count = SmallN,
-                Seconds = median,
+                Seconds = r.Median,
                 RateUnit = "msgs/s",
-                Extra = new()
-                {
-                    ["cold_seconds"] = Math.Round(cold, 6),
-                    ["timed_round_seconds"] = timed.Select(x => Math.Round(x, 6)).ToArray(),
-                    ["rounds"] = passes,
-                },
+                Extra = r.Extra(),
             };
         }
 
         using (Sink big = new(raw: true))
         {
-            (double cold, double median, double[] timed, int passes) = big.Measure(BigN, BigWarmupPass);
+            Passes<double> r = big.Measure(BigN, BigWarmupPass);
             (double intoSecs, long intoBytes) = big.Pass(BigN, Mode.ReceiveInto);
             (double pooledSecs, long pooledBytes) = big.Pass(BigN, Mode.ReceivePooled);
             long bytes = (long)BigN * Mib;
+            Dictionary<string, object?> extra = r.Extra();
+            extra["bytes"] = bytes;
+            extra["recv_into_mb_per_s"] = Math.Round(intoBytes / intoSecs / 1e6, 1);
+            extra["recv_pooled_mb_per_s"] = Math.Round(pooledBytes / pooledSecs / 1e6, 1);
             yield return new BenchResult
             {
                 Name = "pipe_stream_1m",
                 Params = new() { ["api"] = "send_bytes/recv_bytes", ["payload_bytes"] = Mib, ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds },
                 Count = BigN,
-                Seconds = median,
+                Seconds = r.Median,
                 RateUnit = "msgs/s",
-                MbPerS = Math.Round(bytes / median / 1e6, 1),
-                Extra = new()
-                {
-                    ["bytes"] = bytes,
-                    ["cold_seconds"] = Math.Round(cold, 6),
-                    ["timed_round_seconds"] = timed.Select(x => Math.Round(x, 6)).ToArray(),
-                    ["rounds"] = passes,
-                    ["recv_into_mb_per_s"] = Math.Round(intoBytes / intoSecs / 1e6, 1),
-                    ["recv_pooled_mb_per_s"] = Math.Round(pooledBytes / pooledSecs / 1e6, 1),
-                },
+                MbPerS = Math.Round(bytes / r.Median / 1e6, 1),
+                Extra = extra,
             };
         }
     }
@@ -132,37 +120,27 @@ internal sealed class PipeStreamCase : IBenchCase
             }
         }
 
+        private static readonly bool s_verbose = Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null;
+
         /// <summary>The sink's time in the JIT as of its last pass (Ticks).</summary>
         private long _sinkJitTicks;
 
-        /// <summary>A cold pass of <paramref name="n"/>, warm-up passes of <paramref name="warmupN"/> until the JIT is quiet, then the timed passes.</summary>
-        internal (double Cold, double Median, double[] Timed, int Passes) Measure(int n, int warmupN)
-        {
-            double cold = Pass(n, Mode.Receive).Seconds;
-            int passes = 1;
-            Stopwatch since = Stopwatch.StartNew();
-            List<(TimeSpan At, long JitTicks)> history = [(since.Elapsed, JitTicks())];
-            while (since.Elapsed < RoundGate.MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !RoundGate.JitQuiet(history)))
+        /// <summary>A cold pass of <paramref name="n"/>, warm-up passes of <paramref name="warmupN"/> until the JIT is quiet, then the timed passes (<see cref="WarmSchedule"/>).</summary>
+        internal Passes<double> Measure(int n, int warmupN) => WarmSchedule.Run(
+            () => Pass(n, Mode.Receive).Seconds,
+            x => x,
+            JitTicks,
+            () =>
             {
-                _ = Pass(warmupN, Mode.Receive);
-                passes++;
-                history.Add((since.Elapsed, JitTicks()));
-                if (Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null)
+                double seconds = Pass(warmupN, Mode.Receive).Seconds;
+                if (s_verbose)
                 {
-                    Console.Error.WriteLine($"warm-up pass {passes}: {since.Elapsed.TotalMilliseconds:F0} ms, JIT parent {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} ms, sink {TimeSpan.FromTicks(_sinkJitTicks).TotalMilliseconds:F1} ms");
+                    Console.Error.WriteLine(FormattableString.Invariant(
+                        $"# warm-up pass: JIT parent {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F1} ms, sink {TimeSpan.FromTicks(_sinkJitTicks).TotalMilliseconds:F1} ms"));
                 }
-            }
 
-            double[] timed = new double[TimedPasses];
-            for (int i = 0; i < TimedPasses; i++)
-            {
-                timed[i] = Pass(n, Mode.Receive).Seconds;
-                passes++;
-            }
-
-            double[] sorted = [.. timed.Order()];
-            return (cold, sorted[sorted.Length / 2], timed, passes);
-        }
+                return seconds;
+            });
 
         private long JitTicks() => System.Runtime.JitInfo.GetCompilationTime().Ticks + _sinkJitTicks;
 

@@ -29,19 +29,22 @@ internal sealed class PoolMapBench : IBenchCase
             long t0 = Stopwatch.GetTimestamp();
             List<int> output = [];
             TimeSpan start;
-            (double Cold, double Median, double[] Timed) r;
+            Passes<double> r;
             using (ProcessPool pool = new(2))
             {
                 _ = pool.Map(Square, Enumerable.Range(0, 4)); // all workers up and serving
                 start = Stopwatch.GetElapsedTime(t0);
-                r = BenchWorkers.ColdWarmMedian(
+                r = WarmSchedule.Run(
                     () =>
                     {
                         long t1 = Stopwatch.GetTimestamp();
                         output = pool.Map(Square, Enumerable.Range(0, n), chunkSize);
                         return Stopwatch.GetElapsedTime(t1).TotalSeconds;
                     },
-                    PoolWarmup);
+                    x => x,
+                    jitTicks: null,
+                    minWarmup: PoolWarmup,
+                    timedPasses: 3);
                 pool.Close();
                 _ = pool.Join(TimeSpan.FromSeconds(30));
             }
@@ -66,11 +69,9 @@ internal sealed class PoolMapBench : IBenchCase
                 Count = n,
                 Seconds = r.Median,
                 RateUnit = "tasks/s",
-                Extra = new()
+                Extra = new(r.Extra("timed_pass_seconds", withCount: false))
                 {
                     ["pool_start_ms"] = Math.Round(start.TotalMilliseconds, 2),
-                    ["cold_seconds"] = Math.Round(r.Cold, 6),
-                    ["timed_pass_seconds"] = r.Timed.Select(x => Math.Round(x, 6)).ToArray(),
                 },
             };
         }

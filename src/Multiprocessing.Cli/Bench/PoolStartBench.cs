@@ -25,8 +25,15 @@ internal sealed class PoolStartBench : IBenchCase
 
     private static BenchResult Measure(string name, bool warm)
     {
-        List<double> times = [];
-        for (int k = 0; k <= Reps; k++)
+        Dictionary<string, object?> parameters = new()
+        {
+            ["processes"] = 2,
+            ["reps"] = Reps,
+            ["warmup"] = 1,
+            ["first_task"] = "Submit(x*x)",
+            ["method"] = warm ? "ProcessPool with a WorkerStandby started ahead (untimed)" : "ProcessPool",
+        };
+        return StartTimes.Measure(name, Reps, parameters, () =>
         {
             using WorkerStandby? standby = warm ? new WorkerStandby(2) : null;
             if (standby is not null && !standby.WaitUntilReady(TimeSpan.FromMinutes(1)))
@@ -35,44 +42,16 @@ internal sealed class PoolStartBench : IBenchCase
             }
 
             long t0 = Stopwatch.GetTimestamp();
-            double us;
-            using (ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, Standby = standby }))
+            using ProcessPool pool = new(new ProcessPoolOptions { WorkerCount = 2, Standby = standby });
+            if (!pool.Submit(PoolMapBench.Square, 3).Wait(TimeSpan.FromMinutes(1)))
             {
-                if (!pool.Submit(PoolMapBench.Square, 3).Wait(TimeSpan.FromMinutes(1)))
-                {
-                    throw new TimeoutException($"{name}: the first task did not finish within a minute.");
-                }
-
-                us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
-                pool.Close();
-                _ = pool.Join(TimeSpan.FromSeconds(30));
+                throw new TimeoutException($"{name}: the first task did not finish within a minute.");
             }
 
-            if (k > 0)
-            {
-                times.Add(us);
-            }
-        }
-
-        times.Sort();
-        double median = SortedStats.Median(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(times));
-        return new BenchResult
-        {
-            Name = name,
-            Params = new()
-            {
-                ["processes"] = 2,
-                ["reps"] = Reps,
-                ["warmup"] = 1,
-                ["first_task"] = "Submit(x*x)",
-                ["method"] = warm ? "ProcessPool with a WorkerStandby started ahead (untimed)" : "ProcessPool",
-            },
-            CountKey = "ops",
-            Count = 1,
-            Seconds = median / 1e6,
-            RateUnit = "starts/s",
-            MedianUs = Math.Round(median, 1),
-            Extra = new() { ["min_us"] = Math.Round(times[0], 1), ["max_us"] = Math.Round(times[^1], 1) },
-        };
+            double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+            pool.Close();
+            _ = pool.Join(TimeSpan.FromSeconds(30));
+            return us;
+        });
     }
 }

@@ -19,11 +19,11 @@ internal sealed class PoolSubmitBench : IBenchCase
     public IEnumerable<BenchResult> Run()
     {
         int last = 0;
-        (double Cold, double Median, double[] Timed) r;
+        Passes<double> r;
         using (ProcessPool pool = new(2))
         {
             _ = pool.Map(PoolMapBench.Square, Enumerable.Range(0, 4)); // all workers up and serving
-            r = BenchWorkers.ColdWarmMedian(
+            r = WarmSchedule.Run(
                 () =>
                 {
                     long t0 = Stopwatch.GetTimestamp();
@@ -42,7 +42,10 @@ internal sealed class PoolSubmitBench : IBenchCase
                     last = futures[^1].Result;
                     return seconds;
                 },
-                PoolMapBench.PoolWarmup);
+                x => x,
+                jitTicks: null,
+                minWarmup: PoolMapBench.PoolWarmup,
+                timedPasses: 3);
             pool.Close();
             _ = pool.Join(TimeSpan.FromSeconds(30));
         }
@@ -60,11 +63,7 @@ internal sealed class PoolSubmitBench : IBenchCase
             Count = N,
             Seconds = r.Median,
             RateUnit = "tasks/s",
-            Extra = new()
-            {
-                ["cold_seconds"] = Math.Round(r.Cold, 6),
-                ["timed_pass_seconds"] = r.Timed.Select(x => Math.Round(x, 6)).ToArray(),
-            },
+            Extra = r.Extra("timed_pass_seconds", withCount: false),
         };
     }
 }

@@ -35,12 +35,12 @@ internal sealed class ProcessStartCase : IBenchCase
 
     private static BenchResult Measure(string name, string method, Func<int, WorkerProcess> start, Action? between = null)
     {
-        List<double> times = [];
-        for (int k = 0; k <= Reps; k++)
+        int k = 0;
+        return StartTimes.Measure(name, Reps, new() { ["method"] = method, ["reps"] = Reps, ["warmup"] = 1, ["target"] = "noop" }, () =>
         {
             between?.Invoke();
             long t0 = Stopwatch.GetTimestamp();
-            using WorkerProcess p = start(k);
+            using WorkerProcess p = start(k++);
             if (!p.Join(TimeSpan.FromMinutes(1)))
             {
                 throw new TimeoutException($"{name}: the no-op worker did not exit within a minute.");
@@ -52,25 +52,8 @@ internal sealed class ProcessStartCase : IBenchCase
                 throw new InvalidOperationException($"{name}: the no-op worker exited with {p.ExitCode}: {p.Failure}");
             }
 
-            if (k > 0)
-            {
-                times.Add(us);
-            }
-        }
-
-        times.Sort();
-        double median = SortedStats.Median(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(times));
-        return new BenchResult
-        {
-            Name = name,
-            Params = new() { ["method"] = method, ["reps"] = Reps, ["warmup"] = 1, ["target"] = "noop" },
-            CountKey = "ops",
-            Count = 1,
-            Seconds = median / 1e6,
-            RateUnit = "starts/s",
-            MedianUs = Math.Round(median, 1),
-            Extra = new() { ["min_us"] = Math.Round(times[0], 1), ["max_us"] = Math.Round(times[^1], 1) },
-        };
+            return us;
+        });
     }
 
     private static void Noop()

@@ -16,16 +16,11 @@ internal static class QueueBench
     internal static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     /// <summary>The result line: the median timed round, with the cold round, every timed round and the number of rounds in Extra.</summary>
-    internal static BenchResult Result(string name, Dictionary<string, object?> parameters, RoundGate.Rounds r, long sent, string unit, long payloadBytes = 0)
+    internal static BenchResult Result(string name, Dictionary<string, object?> parameters, Passes<RoundGate.Round> r, long sent, string unit, long payloadBytes = 0)
     {
         Check(r.Cold.Received, sent);
         Check(r.Median.Received, sent);
-        Dictionary<string, object?> extra = new()
-        {
-            ["cold_seconds"] = Math.Round(r.Cold.Seconds, 6),
-            ["timed_round_seconds"] = r.TimedSeconds.Select(x => Math.Round(x, 6)).ToArray(),
-            ["rounds"] = r.Count,
-        };
+        Dictionary<string, object?> extra = r.Extra();
         if (payloadBytes > 0)
         {
             extra["bytes"] = sent * payloadBytes;

@@ -4,26 +4,16 @@ using System.Runtime.InteropServices;
 namespace Multiprocessing.Cli.Bench;
 
 /// <summary>
-/// Runs one workload several times in the same worker processes, in lock-step rounds: a cold round (timed: what a
-/// freshly started process does), untimed warm-up rounds until the JIT has gone quiet in every process, then timed
-/// rounds whose median the case reports. Every round is the whole workload (its sentinels included), so the
-/// consumers finish a round and come back to the gate, and no message of one round is counted in another.
-/// <para>
-/// Why: a 200 000-message case lasts 50–100 ms here, and a fresh .NET process spends its first ~50 ms of such a loop
-/// in the JIT (the queue's hot path is compiled at its first call; the caller's loop runs unoptimised until on-stack
-/// replacement). CPython has no such phase. The cold round's figure is reported too (cold_seconds). Tiered
-/// compilation then recompiles the hot methods with profile data on a background thread, in several steps, for a
-/// second or more: measured here, that thread took a CPU away from a consumer for 10–25 ms at a time in rounds
-/// that started 0.5 s after the workers, and made some rounds 2–5× slower. So warm-up lasts at least
-/// <see cref="BenchWorkers.JitWarmup"/> and until the processes together have spent less than
-/// <see cref="QuietJitBudget"/> in the JIT (JitInfo) over the last <see cref="QuietFor"/>, at most
-/// <see cref="MaxWarmup"/>. (Methods called once per round keep being promoted for many rounds; they are cheap.)
-/// </para>
+/// Runs one workload several times in the same worker processes, in lock-step rounds, on the
+/// <see cref="WarmSchedule"/> (a cold round, untimed ones until the JIT is quiet in every process, then timed rounds
+/// whose median the case reports). Every round is the whole workload (its sentinels included), so the consumers finish
+/// a round and come back to the gate, and no message of one round is counted in another.
 /// <para>
 /// The block: [0] arrivals, [1] stop flag, [2] finishes, then per child {timestamp, count, JIT time in ticks};
-/// arrivals and finishes are cumulative. Set MP_BENCH_ROUNDS=1 to print every round on stderr. The parent starts a round by releasing one permit on each child's own named semaphore (the
-/// block's name + ".go" + slot), so children wait for it asleep and take no CPU from those still working on the last
-/// round (one semaphore per child: a child that finished early cannot take another's permit).
+/// arrivals and finishes are cumulative. Set MP_BENCH_ROUNDS=1 to print every round on stderr. The parent starts a
+/// round by releasing one permit on each child's own named semaphore (the block's name + ".go" + slot), so children
+/// wait for it asleep and take no CPU from those still working on the last round (one semaphore per child: a child
+/// that finished early cannot take another's permit).
 /// </para>
 /// </summary>
 internal sealed class RoundGate : IDisposable
@@ -54,15 +44,6 @@ internal sealed class RoundGate : IDisposable
 
     /// <summary>Longs per child in the block.</summary>
     private const int Stride = 3;
-
-    /// <summary>The window over which the JIT must have been (nearly) idle.</summary>
-    internal static readonly TimeSpan QuietFor = TimeSpan.FromMilliseconds(300);
-
-    /// <summary>JIT time, summed over the processes, that still counts as idle within <see cref="QuietFor"/>.</summary>
-    internal static readonly TimeSpan QuietJitBudget = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>Warm-up ends after this long even if the JIT is still busy somewhere.</summary>
-    internal static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(4);
 
     private static readonly bool s_verbose = Environment.GetEnvironmentVariable("MP_BENCH_ROUNDS") is not null;
 
@@ -96,53 +77,19 @@ internal sealed class RoundGate : IDisposable
 
     // ---- in the parent ------------------------------------------------------------------------------------------
 
-    /// <summary>How many rounds are timed after the warm-up; the case reports their median.</summary>
-    internal const int TimedRounds = 5;
-
     /// <summary>
-    /// Runs the rounds: cold, warm-up, then <see cref="TimedRounds"/> timed ones. <paramref name="parentWork"/> (may
-    /// be null) runs in the parent during each round and returns its own (start, end) stamps or null. Returns the
-    /// cold round, the median timed round (a shared machine disturbs single rounds of 30–100 ms), every timed round's
-    /// seconds, and how many rounds ran in all. Stops the children at the end (they then return from their lambda).
+    /// Runs the rounds on the <see cref="WarmSchedule"/>. <paramref name="parentWork"/> (may be null) runs in the
+    /// parent during each round and returns its own (start, end) stamps or null. Stops the children at the end (they
+    /// then return from their lambda).
     /// </summary>
-    internal Rounds Run(IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork = null)
+    internal Passes<Round> Run(IReadOnlyList<WorkerProcess> workers, int producers, Func<(long T0, long T1)?>? parentWork = null)
     {
-        Round cold = RunRound(1, workers, producers, parentWork);
-        Stopwatch since = Stopwatch.StartNew();
-        List<(TimeSpan At, long JitTicks)> history = [(since.Elapsed, JitTicksEverywhere())];
-        int r = 2;
-        while (since.Elapsed < MaxWarmup && (since.Elapsed < BenchWorkers.JitWarmup || !JitQuiet(history)))
-        {
-            _ = RunRound(r++, workers, producers, parentWork);
-            history.Add((since.Elapsed, JitTicksEverywhere()));
-        }
-
-        List<Round> timed = [];
-        for (int i = 0; i < TimedRounds; i++)
-        {
-            timed.Add(RunRound(r++, workers, producers, parentWork));
-        }
-
-        AwaitCount(0, (long)_children * r, workers, "arrive after the last round");
+        int round = 1;
+        Passes<Round> passes = WarmSchedule.Run(() => RunRound(round++, workers, producers, parentWork), x => x.Seconds, JitTicksEverywhere);
+        AwaitCount(0, (long)_children * round, workers, "arrive after the last round");
         Volatile.Write(ref Longs(_block)[1], 1);
         ReleaseAll();
-        List<Round> sorted = [.. timed.OrderBy(x => x.Seconds)];
-        return new Rounds(cold, sorted[sorted.Count / 2], [.. timed.Select(x => x.Seconds)], r - 1);
-    }
-
-    /// <summary>True when the JIT time added over the last <see cref="QuietFor"/> (or more) is within <see cref="QuietJitBudget"/>.</summary>
-    internal static bool JitQuiet(List<(TimeSpan At, long JitTicks)> history)
-    {
-        (TimeSpan now, long ticks) = history[^1];
-        for (int i = history.Count - 2; i >= 0; i--)
-        {
-            if (now - history[i].At >= QuietFor)
-            {
-                return ticks - history[i].JitTicks <= QuietJitBudget.Ticks;
-            }
-        }
-
-        return false;
+        return passes;
     }
 
     /// <summary>Time spent in the JIT so far, summed over this process and the children (as of their last round).</summary>
@@ -236,7 +183,4 @@ internal sealed class RoundGate : IDisposable
 
     /// <summary>One round's result: seconds from the first producer's first put to the last consumer's last get, and messages received.</summary>
     internal readonly record struct Round(double Seconds, long Received);
-
-    /// <summary>What <see cref="Run"/> measured: the cold round, the median timed round, each timed round's seconds, the number of rounds run.</summary>
-    internal readonly record struct Rounds(Round Cold, Round Median, IReadOnlyList<double> TimedSeconds, int Count);
 }

@@ -37,20 +37,28 @@ internal sealed unsafe partial class SharedRing
             long recordSize = RecordHeaderSize + Align8Long(length);
             if ((ushort)(word >> 32) == KindWhole && (ushort)(word >> 48) == Check(length, KindWhole) && recordSize <= available)
             {
-                if (!sink.Begin(length))
-                {
-                    return RingStatus.Refused;
-                }
-
-                CopyOut(head + RecordHeaderSize, (int)length, ref sink);
-                sink.End();
-                _lastRecordBytes = length;
-                Advance(head, head + (ulong)recordSize, messageDone: true);
-                return RingStatus.Ok;
+                return TakeWhole(ref sink, head, length, head + (ulong)recordSize);
             }
         }
 
         return TryReadAny(ref sink, ct);
+    }
+
+    /// <summary>Copies the whole record at <paramref name="head"/> into the sink and frees it (Refused: the sink declined, nothing taken).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private RingStatus TakeWhole<TSink>(scoped ref TSink sink, ulong head, uint length, ulong next)
+        where TSink : IRecordSink, allows ref struct
+    {
+        if (!sink.Begin(length))
+        {
+            return RingStatus.Refused;
+        }
+
+        CopyOut(head + RecordHeaderSize, (int)length, ref sink);
+        sink.End();
+        _lastRecordBytes = length;
+        Advance(head, next, messageDone: true);
+        return RingStatus.Ok;
     }
 
     /// <summary>The general case of <see cref="TryRead{TSink}"/>: any record kind, streams, and every consistency check.</summary>
@@ -124,16 +132,7 @@ internal sealed unsafe partial class SharedRing
                         inStream = false;
                     }
 
-                    if (!sink.Begin(length))
-                    {
-                        return RingStatus.Refused;
-                    }
-
-                    CopyOut(payload, (int)length, ref sink);
-                    sink.End();
-                    _lastRecordBytes = length;
-                    Advance(head, next, messageDone: true);
-                    return RingStatus.Ok;
+                    return TakeWhole(ref sink, head, length, next);
 
                 case KindFirst:
                 {

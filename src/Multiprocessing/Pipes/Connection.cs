@@ -45,13 +45,7 @@ public abstract class Connection : IDisposable
     /// <see cref="ReceiveBytesPooled"/> or <see cref="ReceiveBytesInto"/>, which allocate nothing.
     /// </remarks>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
-    public byte[] ReceiveBytes()
-    {
-        int length = Transport.WaitMessage(Deadline.Infinite, default);
-        byte[] data = GC.AllocateUninitializedArray<byte>(length);
-        Transport.ReadMessage(data);
-        return data;
-    }
+    public byte[] ReceiveBytes() => ReadArray(Transport.WaitMessage(Deadline.Infinite, default));
 
     /// <summary>Receives the next message if one arrives within <paramref name="timeout"/>.</summary>
     /// <returns>False if the timeout passed first.</returns>
@@ -65,20 +59,14 @@ public abstract class Connection : IDisposable
             return false;
         }
 
-        data = GC.AllocateUninitializedArray<byte>(length);
-        Transport.ReadMessage(data);
+        data = ReadArray(length);
         return true;
     }
 
     /// <summary>Receives the next message as a new array without blocking a thread while waiting.</summary>
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
-    public async ValueTask<byte[]> ReceiveBytesAsync(CancellationToken ct = default)
-    {
-        int length = await Transport.WaitMessageAsync(ct).ConfigureAwait(false);
-        byte[] data = GC.AllocateUninitializedArray<byte>(length);
-        Transport.ReadMessage(data);
-        return data;
-    }
+    public async ValueTask<byte[]> ReceiveBytesAsync(CancellationToken ct = default) =>
+        ReadArray(await Transport.WaitMessageAsync(ct).ConfigureAwait(false));
 
     /// <summary>
     /// Receives the next message into a buffer rented from <see cref="ArrayPool{T}.Shared"/>, waiting as long as it
@@ -103,6 +91,13 @@ public abstract class Connection : IDisposable
     /// <exception cref="EndOfStreamException">The peer is gone and every message it sent has been received.</exception>
     public async ValueTask<IMemoryOwner<byte>> ReceiveBytesPooledAsync(CancellationToken ct = default) =>
         ReadPooled(await Transport.WaitMessageAsync(ct).ConfigureAwait(false));
+
+    private byte[] ReadArray(int length)
+    {
+        byte[] data = GC.AllocateUninitializedArray<byte>(length);
+        Transport.ReadMessage(data);
+        return data;
+    }
 
     private RentedBytes ReadPooled(int length)
     {
