@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Multiprocessing.Pipes;
 
 namespace Multiprocessing.Cli.Bench;
 
@@ -26,12 +27,10 @@ internal static class PipeBench
 
     /// <summary>
     /// mp_bench.py's <see cref="Warmup"/> round trips, then a cold pass of <see cref="RoundTrips"/> timed round trips (what
-    /// mp_bench.py times; in a fresh .NET process it runs partly in unoptimised code), then the JIT warm-up of the value
-    /// cases (<see cref="BenchWorkers.WarmUp"/>: at least 300 ms of untimed round trips, which also warms the echo side),
-    /// then the timed pass. Returns the timed pass's seconds and sorted round-trip times (Stopwatch ticks), and the cold
-    /// pass's median and p99 in microseconds.
+    /// mp_bench.py times; in a fresh .NET process it runs partly in unoptimised code), then untimed round trips until the
+    /// JIT is quiet (<see cref="WarmUpUntilJitQuiet"/>, which also warms the echo side), then the timed pass.
     /// </summary>
-    internal static (double Seconds, long[] Rtt, (double MedianUs, double P99Us) Cold) TimeRoundTrips(Connection<int> c)
+    internal static RoundTripTimes TimeRoundTrips(Connection<int> c)
     {
         for (int i = 0; i < Warmup; i++)
         {
@@ -40,18 +39,42 @@ internal static class PipeBench
         }
 
         (_, long[] cold) = TimedPass(c);
-        BenchWorkers.WarmUp(() =>
-        {
-            for (int i = 0; i < 1_000; i++)
-            {
-                c.Send(i);
-                _ = c.Receive();
-            }
-        });
+        WarmUpUntilJitQuiet(c);
+        int colocatedBefore = ColocatedWaits(c);
         (double seconds, long[] rtt) = TimedPass(c);
+        int colocated = ColocatedWaits(c) - colocatedBefore;
         c.Send(-1);
-        return (seconds, rtt, (Us(SortedStats.Median(cold)), Us(SortedStats.P99(cold))));
+        return new RoundTripTimes(seconds, rtt, Us(SortedStats.Median(cold)), Us(SortedStats.P99(cold)), c.Transport is ShmPipeTransport ? colocated : null);
     }
+
+    /// <summary>
+    /// Untimed round trips for at least <see cref="BenchWorkers.JitWarmup"/> and until this process's JIT has been quiet
+    /// (<see cref="WarmSchedule"/>'s test), at most <see cref="WarmSchedule.MaxWarmup"/>. A fixed 300 ms was not enough for
+    /// the first case of a bench run, whose process is fresh: in four of five runs its timed pass took 0.83–0.98 µs per
+    /// round trip (median) while the same case run again in the same process took 0.32–0.33 µs, with the hardware floor
+    /// (<see cref="HandoffFloor"/>) at 0.14–0.15 µs in both.
+    /// </summary>
+    private static void WarmUpUntilJitQuiet(Connection<int> c)
+    {
+        _ = WarmSchedule.Run(
+            pass: () => 0.0,
+            seconds: static x => x,
+            jitTicks: static () => System.Runtime.JitInfo.GetCompilationTime().Ticks,
+            warmupPass: () =>
+            {
+                for (int i = 0; i < 1_000; i++)
+                {
+                    c.Send(i);
+                    _ = c.Receive();
+                }
+
+                return 0.0;
+            },
+            timedPasses: 1);
+    }
+
+    /// <summary>This end's waits so far that began on the CPU where the peer last waited (shared-memory pipes; 0 otherwise).</summary>
+    private static int ColocatedWaits(Connection<int> c) => c.Transport is ShmPipeTransport shm ? shm.ColocatedWaits : 0;
 
     private static (double Seconds, long[] SortedRtt) TimedPass(Connection<int> c)
     {
@@ -71,8 +94,9 @@ internal static class PipeBench
     }
 
     /// <summary>A round-trip result with mp_bench.py's latency fields (median, nearest-rank p99, min).</summary>
-    internal static BenchResult Latency(string name, double seconds, long[] sortedRtt, (double MedianUs, double P99Us) cold, Dictionary<string, object?> extraParams)
+    internal static BenchResult Latency(string name, RoundTripTimes times, Dictionary<string, object?> extraParams, (double MedianUs, double P99Us)? floor = null)
     {
+        long[] sortedRtt = times.SortedRtt;
         Dictionary<string, object?> p = new() { ["payload"] = "int", ["duplex"] = true, ["warmup"] = Warmup, ["jit_warmup_ms"] = BenchWorkers.JitWarmup.TotalMilliseconds };
         foreach (KeyValuePair<string, object?> kv in extraParams)
         {
@@ -80,29 +104,45 @@ internal static class PipeBench
         }
 
         int n = sortedRtt.Length;
-        return new BenchResult
+        BenchResult result = new()
         {
             Name = name,
             Params = p,
             Count = n,
-            Seconds = seconds,
+            Seconds = times.Seconds,
             RateUnit = "round_trips/s",
             MedianUs = Math.Round(Us(SortedStats.Median(sortedRtt)), 3),
             P99Us = Math.Round(Us(SortedStats.P99(sortedRtt)), 3),
             Extra = new()
             {
                 ["min_us"] = Math.Round(Us(sortedRtt[0]), 3),
+                ["p90_us"] = Math.Round(Us(SortedStats.Percentile(sortedRtt, 900)), 3),
+                ["p999_us"] = Math.Round(Us(SortedStats.Percentile(sortedRtt, 999)), 3),
                 ["max_us"] = Math.Round(Us(sortedRtt[^1]), 1),
-                ["cold_median_us"] = Math.Round(cold.MedianUs, 3),
-                ["cold_p99_us"] = Math.Round(cold.P99Us, 3),
+                ["cold_median_us"] = Math.Round(times.ColdMedianUs, 3),
+                ["cold_p99_us"] = Math.Round(times.ColdP99Us, 3),
             },
         };
+        if (times.ColocatedWaits is { } colocated)
+        {
+            // Waits of the timing end that began on its peer's CPU: how long the scheduler kept the two ends on one CPU.
+            result.Extra["colocated_waits"] = colocated;
+        }
+
+        if (floor is { } f)
+        {
+            // The hardware's floor in the same run (HandoffFloor): what no shared-memory pipe can beat on this placement.
+            result.Extra["floor_median_us"] = f.MedianUs;
+            result.Extra["floor_p99_us"] = f.P99Us;
+        }
+
+        return result;
     }
 
     private static double Us(double ticks) => ticks * 1e6 / Stopwatch.Frequency;
 
     /// <summary>The duplex pipe ping-pong with the echo in a worker; the parent times.</summary>
-    internal static (double Seconds, long[] Rtt, (double MedianUs, double P99Us) Cold) PipePingPong()
+    internal static RoundTripTimes PipePingPong()
     {
         var (parent, child) = Pipe.Create<int>();
         using (parent)

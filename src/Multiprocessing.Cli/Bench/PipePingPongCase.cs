@@ -16,7 +16,8 @@ internal sealed class PipePingPongCase : IBenchCase
 
     public IEnumerable<BenchResult> Run()
     {
-        (double seconds, long[] rtt, (double, double) cold) = PipeBench.PipePingPong();
-        yield return PipeBench.Latency(Name, seconds, rtt, cold, []);
+        RoundTripTimes times = PipeBench.PipePingPong();
+        (double, double) floor = HandoffFloor.Measure();
+        yield return PipeBench.Latency(Name, times, [], floor);
     }
 }

@@ -19,7 +19,8 @@ internal sealed class PipePingPongContendedCase : IBenchCase
     {
         int cpus = Environment.ProcessorCount;
         List<Process> hogs = [];
-        (double seconds, long[] rtt, (double, double) cold) result;
+        RoundTripTimes result;
+        (double, double) floor;
         try
         {
             for (int i = 0; i < cpus; i++)
@@ -28,6 +29,7 @@ internal sealed class PipePingPongContendedCase : IBenchCase
             }
 
             result = PipeBench.PipePingPong();
+            floor = HandoffFloor.Measure();
         }
         finally
         {
@@ -39,6 +41,6 @@ internal sealed class PipePingPongContendedCase : IBenchCase
             }
         }
 
-        yield return PipeBench.Latency(Name, result.seconds, result.rtt, result.cold, new() { ["busy_loops"] = cpus, ["busy_nice"] = 19 });
+        yield return PipeBench.Latency(Name, result, new() { ["busy_loops"] = cpus, ["busy_nice"] = 19 }, floor);
     }
 }

@@ -24,9 +24,7 @@ internal sealed class PipePingPongOneCpuCase : IBenchCase
         nint old = self.ProcessorAffinity;
         var (pingEnd, echoEnd) = Pipe.Create<int>();
         var (resultReader, resultWriter) = Pipe.CreateOneWay<byte[]>();
-        double seconds;
-        long[] rtt;
-        (double, double) cold;
+        RoundTripTimes times;
         int cpusSeen;
         using (resultReader)
         {
@@ -59,21 +57,24 @@ internal sealed class PipePingPongOneCpuCase : IBenchCase
 
                 long[] all = MemoryMarshal.Cast<byte, long>(packed).ToArray();
                 cpusSeen = (int)all[0];
-                seconds = BitConverter.Int64BitsToDouble(all[1]);
-                cold = (BitConverter.Int64BitsToDouble(all[2]), BitConverter.Int64BitsToDouble(all[3]));
-                rtt = all[4..];
+                times = new RoundTripTimes(
+                    BitConverter.Int64BitsToDouble(all[1]), all[5..], BitConverter.Int64BitsToDouble(all[2]), BitConverter.Int64BitsToDouble(all[3]), (int)all[4]);
                 PipeBench.Reap(pinger);
                 PipeBench.Reap(echo);
             }
         }
 
-        yield return PipeBench.Latency(Name, seconds, rtt, cold, new() { ["cpus"] = "0", ["cpus_seen_by_worker"] = cpusSeen });
+        yield return PipeBench.Latency(Name, times, new() { ["cpus"] = "0", ["cpus_seen_by_worker"] = cpusSeen });
     }
 
     private static void Ping(Connection<int> c, Connection<byte[]> results)
     {
-        (double seconds, long[] rtt, (double MedianUs, double P99Us) cold) = PipeBench.TimeRoundTrips(c);
-        long[] all = [Environment.ProcessorCount, BitConverter.DoubleToInt64Bits(seconds), BitConverter.DoubleToInt64Bits(cold.MedianUs), BitConverter.DoubleToInt64Bits(cold.P99Us), .. rtt];
+        RoundTripTimes t = PipeBench.TimeRoundTrips(c);
+        long[] all =
+        [
+            Environment.ProcessorCount, BitConverter.DoubleToInt64Bits(t.Seconds), BitConverter.DoubleToInt64Bits(t.ColdMedianUs),
+            BitConverter.DoubleToInt64Bits(t.ColdP99Us), t.ColocatedWaits ?? 0, .. t.SortedRtt,
+        ];
         results.SendBytes(MemoryMarshal.AsBytes(all.AsSpan()));
         results.Close();
     }

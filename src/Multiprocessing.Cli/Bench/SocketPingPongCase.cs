@@ -19,7 +19,7 @@ internal sealed class SocketPingPongCase : IBenchCase
     {
         byte[] key = RandomNumberGenerator.GetBytes(16);
         string path = Path.Combine(Path.GetTempPath(), $"mp-bench-{Environment.ProcessId}.sock");
-        (double seconds, long[] rtt, (double, double) cold) r;
+        RoundTripTimes r;
         using (Listener listener = Listener.Create(new UnixDomainSocketEndPoint(path), new ConnectionOptions { AuthKey = key }))
         using (WorkerProcess echo = WorkerProcess.Start(static (string p, byte[] k) =>
         {
@@ -35,6 +35,6 @@ internal sealed class SocketPingPongCase : IBenchCase
             PipeBench.Reap(echo);
         }
 
-        yield return PipeBench.Latency(Name, r.seconds, r.rtt, r.cold, new() { ["family"] = "AF_UNIX", ["authkey"] = true });
+        yield return PipeBench.Latency(Name, r, new() { ["family"] = "AF_UNIX", ["authkey"] = true });
     }
 }

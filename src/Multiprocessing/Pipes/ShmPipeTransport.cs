@@ -63,6 +63,9 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
 
     internal int End => _end;
 
+    /// <summary>Waits so far that began on the CPU where the peer last waited (the benchmark reports it).</summary>
+    internal int ColocatedWaits => _colocatedWaits;
+
     internal SharedPipe Pipe => _pipe;
 
     internal override string Description => $"pipe end '{_pipe.EndName(_end)}'";
