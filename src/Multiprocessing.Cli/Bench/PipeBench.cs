@@ -10,12 +10,24 @@ internal static class PipeBench
     internal const int Warmup = 2_000;
     internal static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    /// <summary>Python's pipe_echo: send back every int until a negative one (Python's None).</summary>
+    /// <summary>Asks the echo worker for its JIT time so far (microseconds), for the warm-up's quiet test.</summary>
+    private const int AskJitTime = -2;
+
+    /// <summary>
+    /// Python's pipe_echo: send back every int until a negative one (Python's None), except <see cref="AskJitTime"/>, which
+    /// is answered with this process's JIT time so far.
+    /// </summary>
     internal static void Echo(Connection<int> c)
     {
         while (true)
         {
             int x = c.Receive();
+            if (x == AskJitTime)
+            {
+                c.Send((int)Math.Min(int.MaxValue, System.Runtime.JitInfo.GetCompilationTime().Ticks / 10));
+                continue;
+            }
+
             if (x < 0)
             {
                 return;
@@ -48,18 +60,25 @@ internal static class PipeBench
     }
 
     /// <summary>
-    /// Untimed round trips for at least <see cref="BenchWorkers.JitWarmup"/> and until this process's JIT has been quiet
+    /// Untimed round trips for at least <see cref="BenchWorkers.JitWarmup"/> and until the JIT has been quiet in this process and the echo's
     /// (<see cref="WarmSchedule"/>'s test), at most <see cref="WarmSchedule.MaxWarmup"/>. A fixed 300 ms was not enough for
     /// the first case of a bench run, whose process is fresh: in four of five runs its timed pass took 0.83–0.98 µs per
     /// round trip (median) while the same case run again in the same process took 0.32–0.33 µs, with the hardware floor
-    /// (<see cref="HandoffFloor"/>) at 0.14–0.15 µs in both.
+    /// (<see cref="HandoffFloor"/>) at 0.14–0.15 µs in both. Waiting for this process's JIT alone fixed half of the runs;
+    /// with the echo's JIT time included (it answers <see cref="AskJitTime"/>), the first case came within 0.02 µs of
+    /// pipe_pingpong_contended, timed after it, in the two runs of six whose floor stayed at 0.14–0.15 µs (the others ran
+    /// at a floor of ~0.4 µs, and both cases at ~1 µs).
     /// </summary>
     private static void WarmUpUntilJitQuiet(Connection<int> c)
     {
         _ = WarmSchedule.Run(
             pass: () => 0.0,
             seconds: static x => x,
-            jitTicks: static () => System.Runtime.JitInfo.GetCompilationTime().Ticks,
+            jitTicks: () =>
+            {
+                c.Send(AskJitTime);
+                return System.Runtime.JitInfo.GetCompilationTime().Ticks + (c.Receive() * 10L);
+            },
             warmupPass: () =>
             {
                 for (int i = 0; i < 1_000; i++)
