@@ -45,6 +45,10 @@ internal static class BenchCommand
         {
             CpuSample.WaitQuiet(TimeSpan.FromMinutes(5));
         }
+        else
+        {
+            CpuSample.SettleForeign(TimeSpan.FromSeconds(5));
+        }
 
         if (!options.Json)
         {
