@@ -62,12 +62,12 @@ internal static class PipeBench
     /// <summary>
     /// Untimed round trips for at least <see cref="BenchWorkers.JitWarmup"/> and until the JIT has been quiet in this process and the echo's
     /// (<see cref="WarmSchedule"/>'s test), at most <see cref="WarmSchedule.MaxWarmup"/>. A fixed 300 ms was not enough for
-    /// the first case of a bench run, whose process is fresh: in four of five runs its timed pass took 0.83–0.98 µs per
+    /// the first case of a bench run, whose process is fresh: in three of five runs its timed pass took 0.83–0.98 µs per
     /// round trip (median) while the same case run again in the same process took 0.32–0.33 µs, with the hardware floor
-    /// (<see cref="HandoffFloor"/>) at 0.14–0.15 µs in both. Waiting for this process's JIT alone fixed half of the runs;
-    /// with the echo's JIT time included (it answers <see cref="AskJitTime"/>), the first case came within 0.02 µs of
-    /// pipe_pingpong_contended, timed after it, in the two runs of six whose floor stayed at 0.14–0.15 µs (the others ran
-    /// at a floor of ~0.4 µs, and both cases at ~1 µs).
+    /// (<see cref="HandoffFloor"/>) at 0.14–0.15 µs in both. Waiting for this process's JIT alone left two runs of five
+    /// slow; with the echo's JIT time included (it answers <see cref="AskJitTime"/>), the first case came within
+    /// 0.01–0.09 µs of pipe_pingpong_contended, timed after it, in five runs of six (in the sixth the floor changed
+    /// between the two).
     /// </summary>
     private static void WarmUpUntilJitQuiet(Connection<int> c)
     {
