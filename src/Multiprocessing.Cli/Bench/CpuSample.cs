@@ -40,22 +40,8 @@ internal readonly record struct CpuSample(double MachineBusyS, double OwnS)
     }
 
     /// <summary>Waits (up to <paramref name="limit"/>) until the machine used less than <see cref="Disturbed"/> CPU-s in one second.</summary>
-    internal static void WaitQuiet(TimeSpan limit)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < limit)
-        {
-            CpuSample? a = Take();
-            Thread.Sleep(1000);
-            CpuSample? b = Take();
-            if (a is null || b is null || b.Value.MachineBusyS - a.Value.MachineBusyS < Disturbed)
-            {
-                return;
-            }
-        }
-
-        Console.Error.WriteLine($"wait_quiet: still busy after {limit.TotalSeconds:0}s, running anyway");
-    }
+    internal static void WaitQuiet(TimeSpan limit) =>
+        WaitUntil(limit, TimeSpan.FromSeconds(1), static (a, b) => b.MachineBusyS - a.MachineBusyS, "wait_quiet: still busy");
 
     /// <summary>
     /// Waits (up to <paramref name="limit"/>) until other processes used less than <see cref="Disturbed"/> CPU-s over half a
@@ -64,21 +50,25 @@ internal readonly record struct CpuSample(double MachineBusyS, double OwnS)
     /// two such runs, 0.08 with <c>--no-build</c>), and a first case timed then is disturbed (pipe_pingpong's ends were put
     /// on one CPU for 40 103 of 50 000 waits in one of those runs).
     /// </summary>
-    internal static void SettleForeign(TimeSpan limit)
+    internal static void SettleForeign(TimeSpan limit) =>
+        WaitUntil(limit, TimeSpan.FromMilliseconds(500), Foreign, "bench: other processes still busy");
+
+    /// <summary>Samples over <paramref name="window"/> until <paramref name="busy"/> is under <see cref="Disturbed"/>, for at most <paramref name="limit"/>.</summary>
+    private static void WaitUntil(TimeSpan limit, TimeSpan window, Func<CpuSample, CpuSample, double> busy, string giveUp)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (clock.Elapsed < limit)
         {
             CpuSample? a = Take();
-            Thread.Sleep(500);
+            Thread.Sleep(window);
             CpuSample? b = Take();
-            if (a is null || b is null || Foreign(a.Value, b.Value) < Disturbed)
+            if (a is null || b is null || busy(a.Value, b.Value) < Disturbed)
             {
                 return;
             }
         }
 
-        Console.Error.WriteLine($"bench: other processes still busy after {limit.TotalSeconds:0}s, running anyway");
+        Console.Error.WriteLine($"{giveUp} after {limit.TotalSeconds:0}s, running anyway");
     }
 
     /// <summary>utime+stime+cutime+cstime of this process and of every live descendant.</summary>
