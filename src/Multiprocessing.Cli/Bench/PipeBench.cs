@@ -71,6 +71,7 @@ internal static class PipeBench
     /// </summary>
     private static void WarmUpUntilJitQuiet(Connection<int> c)
     {
+        // Only the schedule's warm-up part is used: its cold and timed passes do nothing here (TimedPass times afterwards).
         _ = WarmSchedule.Run(
             pass: () => 0.0,
             seconds: static x => x,
