@@ -19,9 +19,6 @@ internal struct AdaptiveSpinner
     /// <summary>The fewest bursts a thread falls back to when its spins keep failing (well under a microsecond).</summary>
     internal const int MinPauseRounds = 2;
 
-    /// <summary>Yields after the pauses: none (see the type's remarks); kept as a named knob.</summary>
-    internal const int YieldRounds = 0;
-
     /// <summary>Single-CPU machines gain nothing from pausing: yield from the start.</summary>
     private static readonly bool s_multiCore = Environment.ProcessorCount > 1;
 
@@ -57,8 +54,9 @@ internal struct AdaptiveSpinner
             return true;
         }
 
-        if (n < _limit + YieldRounds || (!s_multiCore && n == 0))
+        if (!s_multiCore && n == 0)
         {
+            // No pauses on one CPU (the limit is 0): one yield lets a peer on this CPU run before the caller sleeps.
             Thread.Yield();
             return true;
         }

@@ -25,7 +25,7 @@ internal static class AsyncReceiveWait
             }
             finally
             {
-                transport.EndAsyncWait();
+                transport.EndWait();
             }
         }
     }

@@ -184,12 +184,6 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         return _rx.WatchData(tail, Deadline.After(TimeSpan.FromTicks(SliceNs / 100)), ct);
     }
 
-    internal void EndAsyncWait()
-    {
-        _rx!.RemoveDataWaiter();
-        Exit();
-    }
-
     internal override void ReadMessage(Span<byte> destination)
     {
         Enter();
@@ -243,6 +237,7 @@ internal sealed unsafe class ShmPipeTransport : ConnectionTransport
         return true;
     }
 
+    /// <summary>Undoes <see cref="BeginWait"/> or <see cref="BeginAsyncWait"/>: uncounts the waiter and lets the mapping go.</summary>
     internal void EndWait()
     {
         _rx!.RemoveDataWaiter();

@@ -86,6 +86,27 @@ internal sealed class PoolBuffer : IBufferWriter<byte>
         Length += 4 + n;
     }
 
+    /// <summary>
+    /// Starts a batch message (TaskBatch, ResultBatch): the op and a count to be set by <see cref="EndBatch"/>, then
+    /// frames added with <see cref="AddToBatch"/>. <see cref="PoolFrameReader.NextInBatch"/> reads them back.
+    /// </summary>
+    internal void BeginBatch(byte op)
+    {
+        Clear();
+        WriteByte(op);
+        WriteInt32(0);
+    }
+
+    /// <summary>Adds one frame to the batch begun by <see cref="BeginBatch"/>: its length, then its bytes.</summary>
+    internal void AddToBatch(ReadOnlySpan<byte> frame)
+    {
+        WriteInt32(frame.Length);
+        Write(frame);
+    }
+
+    /// <summary>Sets the batch's frame count.</summary>
+    internal void EndBatch(int count) => PatchInt32(1, count);
+
     /// <summary>Overwrites 4 bytes written earlier at <paramref name="offset"/> (a length reserved before the body).</summary>
     internal void PatchInt32(int offset, int value) => BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offset, 4), value);
 

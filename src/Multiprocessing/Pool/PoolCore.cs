@@ -520,14 +520,11 @@ internal sealed class PoolCore : IDisposable
 
                 if (n == 0)
                 {
-                    _packet.Clear();
-                    _packet.WriteByte(PoolFrames.TaskBatch);
-                    _packet.WriteInt32(0);
+                    _packet.BeginBatch(PoolFrames.TaskBatch);
                     single = frame;
                 }
 
-                _packet.WriteInt32(frame.Length);
-                _packet.Write(frame);
+                _packet.AddToBatch(frame);
                 n++;
             }
 
@@ -542,7 +539,7 @@ internal sealed class PoolCore : IDisposable
             }
             else if (n > 1)
             {
-                _packet.PatchInt32(1, n);
+                _packet.EndBatch(n);
                 Send(w, _packet.WrittenSpan);
             }
 
@@ -716,15 +713,7 @@ internal sealed class PoolCore : IDisposable
                 int position = r.Position;
                 for (int i = 0; i < n; i++)
                 {
-                    PoolFrameReader lengthReader = new(frame.Span[position..]);
-                    int length = lengthReader.ReadInt32();
-                    if (length <= 0 || length > frame.Length - position - 4)
-                    {
-                        throw PoolFrameReader.Corrupt($"result {i} of a batch of {n} claims {length} bytes");
-                    }
-
-                    _ = Handle(frame.Slice(position + 4, length));
-                    position += 4 + length;
+                    _ = Handle(PoolFrameReader.NextInBatch(frame, ref position, i, n, "result"));
                 }
 
                 return true;

@@ -47,6 +47,24 @@ internal ref struct PoolFrameReader
         return span;
     }
 
+    /// <summary>
+    /// The next frame of a batch message (TaskBatch, ResultBatch: the op, a count, then each frame as an int length and its
+    /// bytes) at <paramref name="position"/>, which moves past it. <paramref name="what"/> names the frames in errors.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> NextInBatch(ReadOnlyMemory<byte> batch, ref int position, int index, int count, string what)
+    {
+        PoolFrameReader lengthReader = new(batch.Span[position..]);
+        int length = lengthReader.ReadInt32();
+        if (length <= 0 || length > batch.Length - position - 4)
+        {
+            throw Corrupt($"{what} {index} of a batch of {count} claims {length} bytes");
+        }
+
+        ReadOnlyMemory<byte> frame = batch.Slice(position + 4, length);
+        position += 4 + length;
+        return frame;
+    }
+
     internal static InvalidDataException Corrupt(string what) =>
         new($"A process pool message is corrupt ({what}); the pool's queues were written by something other than this library's pool.");
 }

@@ -63,19 +63,11 @@ internal sealed class PoolWorkerLoop
             int position = reader.Position;
             for (int i = 0; i < n; i++)
             {
-                PoolFrameReader lengthReader = new(message.Span[position..]);
-                int length = lengthReader.ReadInt32();
-                if (length <= 0 || length > message.Length - position - 4)
-                {
-                    throw PoolFrameReader.Corrupt($"task {i} of a batch of {n} claims {length} bytes");
-                }
-
-                if (!Handle(message.Slice(position + 4, length), moreQueued: i < n - 1 || !_tasks.IsEmpty))
+                ReadOnlyMemory<byte> task = PoolFrameReader.NextInBatch(message, ref position, i, n, "task");
+                if (!Handle(task, moreQueued: i < n - 1 || !_tasks.IsEmpty))
                 {
                     return;
                 }
-
-                position += 4 + length;
             }
         }
     }
@@ -137,13 +129,10 @@ internal sealed class PoolWorkerLoop
 
                 if (_batched == 0)
                 {
-                    _batch.Clear();
-                    _batch.WriteByte(PoolFrames.ResultBatch);
-                    _batch.WriteInt32(0);
+                    _batch.BeginBatch(PoolFrames.ResultBatch);
                 }
 
-                _batch.WriteInt32(_output.Length);
-                _batch.Write(_output.WrittenSpan);
+                _batch.AddToBatch(_output.WrittenSpan);
                 _batched++;
                 if (_batched >= MaxBatch || _batch.Length >= MaxBatchBytes || !moreQueued)
                 {
@@ -168,7 +157,7 @@ internal sealed class PoolWorkerLoop
             return;
         }
 
-        _batch.PatchInt32(1, _batched);
+        _batch.EndBatch(_batched);
         Send(_results, _batch.WrittenSpan);
         _batched = 0;
     }

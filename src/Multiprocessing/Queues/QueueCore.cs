@@ -310,11 +310,15 @@ internal sealed unsafe partial class QueueCore : IDisposable
     private RingStatus ReadOnce<TSink>(scoped ref TSink sink, Deadline deadline, CancellationToken ct)
         where TSink : IRecordSink, allows ref struct
     {
-        if (AtLeastOnce && Environment.TickCount64 >= _nextConsumerCheck)
+        if (AtLeastOnce)
         {
-            // Busy consumers also put back dead peers' tasks, at most every slice (the check reads /proc).
-            _nextConsumerCheck = Environment.TickCount64 + (JoinSliceNs / 1_000_000);
-            CheckConsumers(throwIfDead: false);
+            long now = Environment.TickCount64;
+            if (now >= _nextConsumerCheck)
+            {
+                // Busy consumers also put back dead peers' tasks, at most every slice (the check reads /proc).
+                _nextConsumerCheck = now + (JoinSliceNs / 1_000_000);
+                CheckConsumers(throwIfDead: false);
+            }
         }
 
         EnterResult r = _ring.EnterRead(deadline, ct);
